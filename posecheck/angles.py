@@ -1,0 +1,113 @@
+"""Joint angles in the image plane (degrees), with validated wrappers over numba kernels.
+
+Sign conventions (also in ``docs/metrics.md``):
+
+* knee flexion = 180° − interior hip–knee–ankle angle: 0° straight leg, larger = more bent,
+  always in [0°, 180°];
+* hip flexion = signed angle between the trunk line (shoulder midpoint → hip midpoint,
+  extended downward) and the thigh (hip → knee): 0° when aligned, positive when the thigh
+  is ahead of the trunk line in the running direction, negative when behind; in (−180°, 180°].
+
+Image coordinates are pixels, x right, y down.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posecheck import _kernels
+from posecheck.types import LANDMARK_INDEX as L
+from posecheck.types import Angles, PoseSequence
+
+SIDES = ("left", "right")
+
+
+def _points(name: str, a) -> np.ndarray:
+    arr = np.ascontiguousarray(a, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise ValueError(f"{name} must have shape (n, 2) (x, y pixels), got {arr.shape}")
+    return arr
+
+
+def _same_length(**arrays: np.ndarray) -> int:
+    lengths = {k: v.shape[0] for k, v in arrays.items()}
+    if len(set(lengths.values())) != 1:
+        raise ValueError(f"point arrays differ in length: {lengths}")
+    return next(iter(lengths.values()))
+
+
+def knee_flexion(hip, knee, ankle) -> np.ndarray:
+    """Knee flexion in degrees for (n, 2) pixel arrays of hip, knee and ankle points.
+
+    Returns (n,) float64; 0° = straight leg. NaN where a point is NaN or coincident.
+    """
+    hip, knee, ankle = _points("hip", hip), _points("knee", knee), _points("ankle", ankle)
+    n = _same_length(hip=hip, knee=knee, ankle=ankle)
+    out = np.empty(n, dtype=np.float64)
+    _kernels._knee_flexion(hip, knee, ankle, out)
+    return out
+
+
+def hip_flexion(shoulder_mid, hip_mid, hip, knee, direction: int) -> np.ndarray:
+    """Signed hip flexion in degrees, (n,) float64, for (n, 2) pixel arrays.
+
+    ``direction``: +1 if the athlete runs towards +x (right of the image), −1 towards −x.
+    Positive = thigh ahead of the trunk line in the running direction.
+    """
+    if direction not in (1, -1):
+        raise ValueError(f"direction must be +1 or -1, got {direction!r}")
+    sm, hm = _points("shoulder_mid", shoulder_mid), _points("hip_mid", hip_mid)
+    hip, knee = _points("hip", hip), _points("knee", knee)
+    n = _same_length(shoulder_mid=sm, hip_mid=hm, hip=hip, knee=knee)
+    out = np.empty(n, dtype=np.float64)
+    _kernels._hip_flexion(sm, hm, hip, knee, float(direction), out)
+    return out
+
+
+def running_direction(xy: np.ndarray, times: np.ndarray | None = None) -> int:
+    """+1 if the athlete runs towards +x, −1 towards −x, from (n, 33, 2) pixel landmarks.
+
+    Uses the horizontal travel of the hip midpoint over the clip when it is clear (more than
+    half a trunk length); with a camera that tracks the athlete the hips barely move in the
+    image, so it falls back to where the feet point (toe ahead of heel) and the nose relative
+    to the ears. Defaults to +1 when nothing is detected.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    if xy.ndim != 3 or xy.shape[1:] != (33, 2):
+        raise ValueError(f"xy must have shape (n, 33, 2), got {xy.shape}")
+    hip_x = 0.5 * (xy[:, L["left_hip"], 0] + xy[:, L["right_hip"], 0])
+    ok = ~np.isnan(hip_x)
+    if ok.sum() < 1:
+        return 1
+    trunk = np.nanmedian(np.linalg.norm(
+        0.5 * (xy[:, L["left_hip"]] + xy[:, L["right_hip"]])
+        - 0.5 * (xy[:, L["left_shoulder"]] + xy[:, L["right_shoulder"]]), axis=1))
+    t = np.asarray(times, dtype=np.float64)[ok] if times is not None else np.flatnonzero(ok).astype(float)
+    if ok.sum() >= 2 and np.ptp(t) > 0:
+        slope = np.polyfit(t, hip_x[ok], 1)[0]
+        travel = slope * np.ptp(t)
+        if np.isfinite(trunk) and abs(travel) > 0.5 * trunk:
+            return 1 if travel > 0 else -1
+    cues = []
+    for side in SIDES:
+        cues.append(xy[:, L[f"{side}_foot_index"], 0] - xy[:, L[f"{side}_heel"], 0])
+    ears = 0.5 * (xy[:, L["left_ear"], 0] + xy[:, L["right_ear"], 0])
+    cues.append(xy[:, L["nose"], 0] - ears)
+    votes = np.sign(np.nanmedian(np.concatenate(cues)))
+    return -1 if votes < 0 else 1
+
+
+def compute_angles(pose: PoseSequence, direction: int | None = None) -> Angles:
+    """Knee and hip flexion per frame for both legs from a :class:`PoseSequence`."""
+    xy = pose.xy
+    if direction is None:
+        direction = running_direction(xy, pose.times)
+    shoulder_mid = 0.5 * (xy[:, L["left_shoulder"]] + xy[:, L["right_shoulder"]])
+    hip_mid = 0.5 * (xy[:, L["left_hip"]] + xy[:, L["right_hip"]])
+    knee = np.empty((pose.n_frames, 2))
+    hipf = np.empty((pose.n_frames, 2))
+    for j, side in enumerate(SIDES):
+        h, k, a = xy[:, L[f"{side}_hip"]], xy[:, L[f"{side}_knee"]], xy[:, L[f"{side}_ankle"]]
+        knee[:, j] = knee_flexion(h, k, a)
+        hipf[:, j] = hip_flexion(shoulder_mid, hip_mid, h, k, direction)
+    return Angles(knee_flexion=knee, hip_flexion=hipf, direction=int(direction))

@@ -1,0 +1,92 @@
+"""Draw the analysis on video frames: skeleton, joint markers, knee/hip angles, time stamp.
+
+Frames are RGB uint8 (H, W, 3) in the upright orientation; landmark coordinates are pixels of
+that frame. Colours: the athlete's left side orange, right side blue (consistent in every
+plot and export). Drawing scales with the frame height so labels stay readable from 360p to 4K.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from posecheck.types import LANDMARK_INDEX as L
+from posecheck.types import SKELETON_EDGES
+
+LEFT_RGB = (255, 140, 0)
+RIGHT_RGB = (30, 144, 255)
+CENTRE_RGB = (235, 235, 235)
+_LEFT_IDS = {i for n, i in L.items() if n.startswith("left_")}
+_RIGHT_IDS = {i for n, i in L.items() if n.startswith("right_")}
+
+
+def _edge_colour(a: int, b: int) -> tuple[int, int, int]:
+    if a in _LEFT_IDS and b in _LEFT_IDS:
+        return LEFT_RGB
+    if a in _RIGHT_IDS and b in _RIGHT_IDS:
+        return RIGHT_RGB
+    return CENTRE_RGB
+
+
+def _label(img: np.ndarray, text: str, org: tuple[int, int], scale: float,
+           colour: tuple[int, int, int]) -> None:
+    """Text with a dark box behind it, clamped inside the frame; org = left-baseline."""
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    thick = max(1, int(round(scale * 2)))
+    (tw, th), base = cv2.getTextSize(text, font, scale, thick)
+    h, w = img.shape[:2]
+    x = int(min(max(org[0], 2), w - tw - 4))
+    y = int(min(max(org[1], th + 4), h - base - 2))
+    cv2.rectangle(img, (x - 3, y - th - 4), (x + tw + 3, y + base + 2), (20, 20, 20), -1)
+    cv2.putText(img, text, (x, y), font, scale, colour, thick, cv2.LINE_AA)
+
+
+def draw_overlay(
+    rgb: np.ndarray,
+    xy: np.ndarray,
+    knee_flexion: tuple[float, float],
+    hip_flexion: tuple[float, float],
+    time_s: float,
+    frame_index: int,
+    direction: int = 1,
+) -> np.ndarray:
+    """Return a copy of ``rgb`` with the overlay for one frame.
+
+    Args:
+        rgb: (H, W, 3) uint8 frame.
+        xy: (33, 2) landmark pixels, NaN if nobody detected (then only the time is drawn).
+        knee_flexion, hip_flexion: (left, right) degrees, NaN allowed.
+        time_s: real time of the frame in seconds; frame_index: its index.
+        direction: +1 running to the right; angle labels are placed behind the athlete.
+    """
+    img = np.ascontiguousarray(rgb).copy()
+    h = img.shape[0]
+    scale = max(0.45, h / 1080.0 * 0.9)
+    line = max(2, int(round(h / 270)))
+    radius = max(3, int(round(h / 200)))
+    if np.isfinite(xy[L["left_hip"], 0]):
+        pts = np.where(np.isfinite(xy), xy, -1.0)
+        for a, b in SKELETON_EDGES:
+            if pts[a, 0] < 0 or pts[b, 0] < 0:
+                continue
+            cv2.line(img, tuple(int(v) for v in pts[a]), tuple(int(v) for v in pts[b]),
+                     _edge_colour(a, b), line, cv2.LINE_AA)
+        for i in range(11, 33):
+            if pts[i, 0] >= 0:
+                colour = LEFT_RGB if i in _LEFT_IDS else RIGHT_RGB
+                cv2.circle(img, (int(pts[i, 0]), int(pts[i, 1])), radius, colour, -1, cv2.LINE_AA)
+                cv2.circle(img, (int(pts[i, 0]), int(pts[i, 1])), radius, (255, 255, 255), 1, cv2.LINE_AA)
+        offset = int(-direction * 14 * scale * 10)  # labels behind the runner
+        for j, side in enumerate(("left", "right")):
+            colour = LEFT_RGB if side == "left" else RIGHT_RGB
+            dy = int((j * 2 - 1) * 16 * scale)  # left above, right below, to avoid overlap
+            for joint, value, tag in ((f"{side}_knee", knee_flexion[j], "knee"),
+                                      (f"{side}_hip", hip_flexion[j], "hip")):
+                p = xy[L[joint]]
+                if np.isfinite(value) and np.all(np.isfinite(p)):
+                    text = f"{side[0].upper()} {tag} {value:+.0f}" if tag == "hip" else f"{side[0].upper()} {tag} {value:.0f}"
+                    x = int(p[0]) + (offset if offset > 0 else offset - int(110 * scale))
+                    _label(img, text, (x, int(p[1]) + dy), scale * 0.8, colour)
+    _label(img, f"t = {time_s:6.3f} s   frame {frame_index}", (10, int(40 * scale)), scale, CENTRE_RGB)
+    return img
+

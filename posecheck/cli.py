@@ -1,0 +1,154 @@
+"""``posecheck`` command line: a thin layer over :func:`posecheck.analyze_video`.
+
+Exit status: 0 success, 2 bad input or environment (one-line message on stderr, no
+traceback), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from posecheck import __version__
+from posecheck.config import MODEL_VARIANTS, Config, OutputConfig, PoseConfig, VideoConfig
+from posecheck.errors import PosecheckError
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr: ``pose  [#####.....]  52%  94/180 frames  31 fps``."""
+
+    def __init__(self, stream=None, width: int = 28, enabled: bool = True):
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.enabled = enabled
+        self._stage: str | None = None
+        self._t0 = time.monotonic()
+        self._last = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if stage != self._stage:
+            if self._stage is not None:
+                self.stream.write("\n")
+            self._stage, self._t0 = stage, now
+        elif now - self._last < 0.1 and done != total:
+            return
+        self._last = now
+        rate = done / max(now - self._t0, 1e-6)
+        if total > 0:
+            frac = min(done / total, 1.0)
+            fill = int(round(frac * self.width))
+            bar = "#" * fill + "." * (self.width - fill)
+            line = f"\r{stage:<6}[{bar}] {frac:4.0%}  {done}/{total} frames  {rate:4.0f} fps"
+        else:
+            line = f"\r{stage:<6}{done} frames  {rate:4.0f} fps"
+        self.stream.write(line)
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled and self._stage is not None:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._stage = None
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.01 <= value <= 100:
+        raise argparse.ArgumentTypeError("must be between 0.01 and 100")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="posecheck", description="Sprint technique checker for side-view clips.")
+    ap.add_argument("--version", action="version", version=f"posecheck {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    an = sub.add_parser("analyze", help="analyse a side-view sprint clip")
+    an.add_argument("clip", type=Path, help="video file (.mp4, .mov, .m4v)")
+    an.add_argument("--out", type=Path, help="output directory (default: <clip stem>_posecheck/ next to the clip)")
+    an.add_argument("--model", choices=MODEL_VARIANTS, default="full", help="pose model (default: full)")
+    an.add_argument("--slowmo", type=_positive_float, metavar="F",
+                    help="real-time factor of a slow-motion export, e.g. 8 for 240 fps played at 30 fps")
+    an.add_argument("--no-video", action="store_true", help="skip the annotated video")
+    an.add_argument("--max-height", type=int, metavar="PX", help="downscale the annotated video to at most PX lines")
+    an.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    models = sub.add_parser("models", help="manage the offline pose models")
+    msub = models.add_subparsers(dest="models_command", required=True)
+    fetch = msub.add_parser("fetch", help="build a pose model (e.g. heavy) from the @mediapipe/pose npm package")
+    fetch.add_argument("variant", choices=MODEL_VARIANTS)
+    fetch.add_argument("--from", dest="tarball", type=Path, help="use a local @mediapipe/pose .tgz instead of running npm pack")
+    fetch.add_argument("--dir", type=Path, help="model directory to write into")
+    fetch.add_argument("--force", action="store_true", help="rebuild even if a valid model is present")
+    msub.add_parser("list", help="show which models are installed and valid")
+    return ap
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from posecheck.export import write_outputs
+    from posecheck.pipeline import analyze_video
+
+    clip: Path = args.clip
+    out = args.out if args.out is not None else clip.with_name(f"{clip.stem}_posecheck")
+    config = Config(
+        video=VideoConfig(slowmo_factor=args.slowmo),
+        pose=PoseConfig(model=args.model),
+        output=OutputConfig(video=not args.no_video, max_video_height=args.max_height),
+    )
+    bar = ProgressBar(enabled=not args.quiet)
+    try:
+        analysis = analyze_video(clip, config, progress=bar)
+        paths = write_outputs(analysis, out, config.output, progress=bar)
+    finally:
+        bar.close()
+    p = analysis.pose
+    print(f"{clip.name}: {p.n_frames} frames, athlete found in {p.detection_rate:.0%}, "
+          f"running {'left to right' if analysis.angles.direction > 0 else 'right to left'}")
+    for w in analysis.warnings:
+        print(f"warning: {w}")
+    print(f"wrote {', '.join(paths)} to {out}")
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from posecheck import models
+
+    if args.models_command == "fetch":
+        path = models.fetch_model(args.variant, args.dir, args.tarball, force=args.force)
+        print(f"{args.variant}: {path} (checksum OK)")
+        return 0
+    for variant in MODEL_VARIANTS:
+        try:
+            print(f"{variant:<6} OK       {models.resolve_model(variant)}")
+        except PosecheckError as exc:
+            print(f"{variant:<6} missing  {exc}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "analyze":
+            return _analyze(args)
+        return _models(args)
+    except PosecheckError as exc:
+        print(f"posecheck: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("posecheck: interrupted", file=sys.stderr)
+        return 130
+    except ValueError as exc:  # invalid settings from the config dataclasses
+        print(f"posecheck: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""The one entry point: :func:`analyze_video` (CLI and app are thin layers over it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from posecheck.angles import compute_angles
+from posecheck.config import Config
+from posecheck.errors import NoPersonDetected, UnsupportedVideo
+from posecheck.pose import estimate_sequence
+from posecheck.types import Analysis, PoseSequence, VideoInfo
+from posecheck import video_io
+
+#: progress(stage, done, total): stage is a short label ("pose", "video"); total 0 = unknown.
+Progress = Callable[[str, int, int], None]
+
+MIN_FRAMES = 3
+LOW_DETECTION_RATE = 0.9
+MIN_GOOD_FPS = 60.0
+
+
+def analyze_video(path: str | Path, config: Config | None = None,
+                  progress: Progress | None = None) -> Analysis:
+    """Analyse one side-view sprint clip.
+
+    Decodes the clip (rotation applied, real time stamps), runs the pose model on every
+    frame and computes per-frame joint angles. Nothing is written to disk; see
+    :func:`posecheck.export.write_outputs`.
+
+    Raises:
+        UnreadableVideo: missing, empty or undecodable file.
+        UnsupportedVideo: too few frames to analyse.
+        NoPersonDetected: nobody found in any frame.
+        ModelMissing: the pose model is missing or corrupt.
+    """
+    cfg = config or Config()
+    info = video_io.probe(path, slowmo_factor=cfg.video.slowmo_factor)
+    reader = video_io.iter_frames(path, info=info, slowmo_factor=cfg.video.slowmo_factor)
+    frame_progress = None
+    if progress is not None:
+        def frame_progress(done: int, total: int) -> None:
+            progress("pose", done, total)
+    pose = estimate_sequence(reader, cfg.pose, frame_size=(info.width, info.height),
+                             total=info.frame_count, progress=frame_progress)
+    if pose.n_frames < MIN_FRAMES:
+        raise UnsupportedVideo(
+            f"{Path(path).name} has only {pose.n_frames} readable frame(s); "
+            f"posecheck needs a clip of at least a second")
+    if not pose.detected.any():
+        raise NoPersonDetected(
+            f"no person found in {Path(path).name}; film the athlete side-on with the whole "
+            f"body in view")
+    angles = compute_angles(pose)
+    warnings = quality_warnings(info, pose)
+    return Analysis(video=info, pose=pose, angles=angles, config=cfg, warnings=tuple(warnings))
+
+
+def quality_warnings(info: VideoInfo, pose: PoseSequence) -> list[str]:
+    """Plain-language warnings about things that limit the analysis (never raised)."""
+    out: list[str] = []
+    if info.frame_count and pose.n_frames < info.frame_count:
+        out.append(f"only {pose.n_frames} of {info.frame_count} frames could be read: "
+                   f"the file may be cut off; the readable part was analysed")
+    rate = pose.detection_rate
+    if rate < LOW_DETECTION_RATE:
+        out.append(f"the athlete was found in only {rate:.0%} of frames: film closer, "
+                   f"side-on, with the whole body in view")
+    real_fps = _median_fps(pose.times)
+    if real_fps < MIN_GOOD_FPS:
+        out.append(f"the clip has {real_fps:.0f} frames per real second: sprint contacts last "
+                   f"about 0.1 s, so use 60 fps or more (120–240 fps is better)")
+    if info.capture_fps and info.slowmo_factor == 1.0 and info.capture_fps > 1.5 * info.fps:
+        factor = info.capture_fps / info.fps
+        out.append(f"the clip was captured at {info.capture_fps:.0f} fps but plays at "
+                   f"{info.fps:.0f} fps: if it is slow motion, give the factor "
+                   f"(--slowmo {factor:.0f}) so times are real seconds")
+    return out
+
+
+def _median_fps(times: np.ndarray) -> float:
+    if times.size < 2:
+        return 0.0
+    dt = np.diff(times)
+    dt = dt[dt > 0]
+    return float(1.0 / np.median(dt)) if dt.size else 0.0

@@ -1,0 +1,129 @@
+"""MediaPipe Pose Landmarker (Tasks API, VIDEO mode) → :class:`PoseSequence`.
+
+This is the only module that imports mediapipe. One landmarker is created per clip, fed
+strictly increasing integer-millisecond timestamps taken from the clip's real time stamps,
+and closed with ``with``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+
+from posecheck.config import PoseConfig
+from posecheck.models import resolve_model
+from posecheck.types import N_LANDMARKS, PoseSequence
+
+#: progress(done_frames, total_frames_or_0)
+FrameProgress = Callable[[int, int], None]
+
+
+def _timestamp_ms(time_s: float, last_ms: int) -> int:
+    """Integer milliseconds for MediaPipe, forced strictly increasing (≥ last + 1)."""
+    ms = int(round(time_s * 1000.0))
+    return ms if ms > last_ms else last_ms + 1
+
+
+class PoseEstimator:
+    """One MediaPipe landmarker for one clip; use as a context manager.
+
+    ``estimate(rgb, time_s)`` returns per-frame arrays for the most prominent person, or
+    ``None`` if nobody is detected:
+    ``xy`` (33, 2) pixels, ``z`` (33,) same scale as x pixels, ``visibility`` (33,),
+    ``presence`` (33,), ``world`` (33, 3) metres.
+    """
+
+    def __init__(self, config: PoseConfig | None = None):
+        self.config = config or PoseConfig()
+        self.model_path: Path = resolve_model(self.config.model, self.config.model_dir)
+        self._landmarker = None
+        self._last_ms = -1
+
+    def __enter__(self) -> "PoseEstimator":
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self._mp = mp
+        cfg = self.config
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self.model_path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=1,
+            min_pose_detection_confidence=cfg.min_detection_confidence,
+            min_pose_presence_confidence=cfg.min_presence_confidence,
+            min_tracking_confidence=cfg.min_tracking_confidence,
+        )
+        self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def estimate(self, rgb: np.ndarray, time_s: float) -> dict[str, np.ndarray] | None:
+        if self._landmarker is None:
+            raise RuntimeError("PoseEstimator must be used inside a 'with' block")
+        h, w = rgb.shape[:2]
+        ms = _timestamp_ms(time_s, self._last_ms)
+        self._last_ms = ms
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB,
+                               data=np.ascontiguousarray(rgb))
+        result = self._landmarker.detect_for_video(image, ms)
+        if not result.pose_landmarks:
+            return None
+        lms = result.pose_landmarks[0]
+        raw = np.array([(p.x, p.y, p.z, p.visibility, p.presence) for p in lms], dtype=np.float64)
+        world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]],
+                         dtype=np.float64)
+        return {
+            "xy": raw[:, :2] * np.array([w, h], dtype=np.float64),
+            "z": raw[:, 2] * w,
+            "visibility": np.nan_to_num(raw[:, 3], nan=0.0),
+            "presence": np.nan_to_num(raw[:, 4], nan=0.0),
+            "world": world,
+        }
+
+
+def estimate_sequence(
+    frames: Iterable[tuple[int, float, np.ndarray]],
+    config: PoseConfig | None = None,
+    frame_size: tuple[int, int] | None = None,
+    total: int = 0,
+    progress: FrameProgress | None = None,
+) -> PoseSequence:
+    """Run the landmarker over ``frames`` = iterable of (index, real time s, RGB HxWx3 uint8).
+
+    Returns a :class:`PoseSequence` with one row per frame received (NaN rows where nobody
+    was found). ``total`` (expected frame count, 0 if unknown) is only used for progress.
+    """
+    cfg = config or PoseConfig()
+    times: list[float] = []
+    rows: list[dict[str, np.ndarray] | None] = []
+    size = frame_size
+    with PoseEstimator(cfg) as est:
+        for _idx, t, rgb in frames:
+            if size is None:
+                size = (int(rgb.shape[1]), int(rgb.shape[0]))
+            rows.append(est.estimate(rgb, t))
+            times.append(t)
+            if progress is not None:
+                progress(len(times), total)
+    return _stack(rows, np.asarray(times, dtype=np.float64), size or (0, 0), cfg.model)
+
+
+def _stack(rows: list, times: np.ndarray, size: tuple[int, int], model: str) -> PoseSequence:
+    n = len(rows)
+    xy = np.full((n, N_LANDMARKS, 2), np.nan)
+    z = np.full((n, N_LANDMARKS), np.nan)
+    vis = np.full((n, N_LANDMARKS), np.nan)
+    pres = np.full((n, N_LANDMARKS), np.nan)
+    world = np.full((n, N_LANDMARKS, 3), np.nan)
+    for i, r in enumerate(rows):
+        if r is None:
+            continue
+        xy[i], z[i], vis[i], pres[i], world[i] = r["xy"], r["z"], r["visibility"], r["presence"], r["world"]
+    return PoseSequence(xy=xy, z=z, visibility=vis, presence=pres, world=world, times=times,
+                        frame_size=size, model=model)
