@@ -16,6 +16,10 @@ from posecheck.config import MODEL_VARIANTS, Config, OutputConfig, PoseConfig, V
 from posecheck.errors import PosecheckError
 
 
+class UsageError(PosecheckError):
+    """An invalid combination of command-line settings."""
+
+
 class ProgressBar:
     """A one-line progress bar on stderr: ``pose  [#####.....]  52%  94/180 frames  31 fps``."""
 
@@ -38,15 +42,16 @@ class ProgressBar:
         elif now - self._last < 0.1 and done != total:
             return
         self._last = now
-        rate = done / max(now - self._t0, 1e-6)
+        elapsed = now - self._t0
+        speed = f"  {done / elapsed:4.0f} fps" if elapsed > 0.5 else ""
         if total > 0:
             frac = min(done / total, 1.0)
             fill = int(round(frac * self.width))
             bar = "#" * fill + "." * (self.width - fill)
-            line = f"\r{stage:<6}[{bar}] {frac:4.0%}  {done}/{total} frames  {rate:4.0f} fps"
+            line = f"\r{stage:<6}[{bar}] {frac:4.0%}  {done}/{total} frames{speed}"
         else:
-            line = f"\r{stage:<6}{done} frames  {rate:4.0f} fps"
-        self.stream.write(line)
+            line = f"\r{stage:<6}{done} frames{speed}"
+        self.stream.write(line.ljust(72))
         self.stream.flush()
 
     def close(self) -> None:
@@ -79,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="real-time factor of a slow-motion export, e.g. 8 for 240 fps played at 30 fps")
     an.add_argument("--no-video", action="store_true", help="skip the annotated video")
     an.add_argument("--max-height", type=int, metavar="PX", help="downscale the annotated video to at most PX lines")
-    an.add_argument("--quiet", action="store_true", help="no progress bar")
+    an.add_argument("--quiet", action="store_true", help="no progress bar (it is shown only on a terminal)")
+    an.add_argument("--debug", action="store_true", help="show the full traceback of unexpected errors")
 
     models = sub.add_parser("models", help="manage the offline pose models")
     msub = models.add_subparsers(dest="models_command", required=True)
@@ -98,12 +104,15 @@ def _analyze(args: argparse.Namespace) -> int:
 
     clip: Path = args.clip
     out = args.out if args.out is not None else clip.with_name(f"{clip.stem}_posecheck")
-    config = Config(
-        video=VideoConfig(slowmo_factor=args.slowmo),
-        pose=PoseConfig(model=args.model),
-        output=OutputConfig(video=not args.no_video, max_video_height=args.max_height),
-    )
-    bar = ProgressBar(enabled=not args.quiet)
+    try:
+        config = Config(
+            video=VideoConfig(slowmo_factor=args.slowmo),
+            pose=PoseConfig(model=args.model),
+            output=OutputConfig(video=not args.no_video, max_video_height=args.max_height),
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
     try:
         analysis = analyze_video(clip, config, progress=bar)
         paths = write_outputs(analysis, out, config.output, progress=bar)
@@ -145,9 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("posecheck: interrupted", file=sys.stderr)
         return 130
-    except ValueError as exc:  # invalid settings from the config dataclasses
-        print(f"posecheck: error: {exc}", file=sys.stderr)
-        return 2
+    except Exception as exc:  # a bug: one line by default, the traceback with --debug
+        if getattr(args, "debug", False):
+            raise
+        print(f"posecheck: internal error: {type(exc).__name__}: {exc} "
+              f"(rerun with --debug and report it)", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

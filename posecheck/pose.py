@@ -7,7 +7,9 @@ and closed with ``with``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+import os
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +28,27 @@ def _timestamp_ms(time_s: float, last_ms: int) -> int:
     return ms if ms > last_ms else last_ms + 1
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Silence C++ log lines (TFLite/glog INFO and warnings) written straight to fd 2.
+
+    MediaPipe prints them while creating the graph and on the first frame; they mean nothing
+    to a coach and break the progress bar. Python exceptions still carry their messages.
+    """
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable fd 2 (e.g. some embedded interpreters)
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 class PoseEstimator:
     """One MediaPipe landmarker for one clip; use as a context manager.
 
@@ -40,6 +63,7 @@ class PoseEstimator:
         self.model_path: Path = resolve_model(self.config.model, self.config.model_dir)
         self._landmarker = None
         self._last_ms = -1
+        self._frames_seen = 0
 
     def __enter__(self) -> "PoseEstimator":
         import mediapipe as mp
@@ -55,7 +79,9 @@ class PoseEstimator:
             min_pose_presence_confidence=cfg.min_presence_confidence,
             min_tracking_confidence=cfg.min_tracking_confidence,
         )
-        self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        with _native_stderr_silenced():
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -71,7 +97,12 @@ class PoseEstimator:
         self._last_ms = ms
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB,
                                data=np.ascontiguousarray(rgb))
-        result = self._landmarker.detect_for_video(image, ms)
+        if self._frames_seen < 2:  # native warnings come with the first frames only
+            with _native_stderr_silenced():
+                result = self._landmarker.detect_for_video(image, ms)
+        else:
+            result = self._landmarker.detect_for_video(image, ms)
+        self._frames_seen += 1
         if not result.pose_landmarks:
             return None
         lms = result.pose_landmarks[0]
