@@ -94,7 +94,10 @@ def write_annotated_video(analysis: Analysis, path: Path, max_height: int | None
     v, p, a = analysis.video, analysis.pose, analysis.angles
     n = p.n_frames
     with H264Writer(path, v.width, v.height, fps=v.fps, max_height=max_height) as writer:
-        for idx, t, rgb in iter_frames(v.path, info=v, slowmo_factor=v.slowmo_factor):
+        # row k of the pose arrays is the k-th decoded frame; decoding is deterministic, so
+        # counting frames (not trusting indices, which skip an undecodable frame) lines up
+        frames = iter_frames(v.path, info=v, slowmo_factor=v.slowmo_factor)
+        for idx, (_file_index, t, rgb) in enumerate(frames):
             if idx >= n:
                 break
             frame = draw_overlay(rgb, p.xy[idx], tuple(a.knee_flexion[idx]),
