@@ -41,6 +41,11 @@ def _label(img: np.ndarray, text: str, org: tuple[int, int], scale: float,
     cv2.putText(img, text, (x, y), font, scale, colour, thick, cv2.LINE_AA)
 
 
+def value_fmt(value: float, signed: bool) -> str:
+    """Angle label text: whole degrees, with an explicit sign for signed angles."""
+    return f"{value:+.0f}°".replace("°", "") if signed else f"{value:.0f}"
+
+
 def draw_overlay(
     rgb: np.ndarray,
     xy: np.ndarray,
@@ -76,17 +81,26 @@ def draw_overlay(
                 colour = LEFT_RGB if i in _LEFT_IDS else RIGHT_RGB
                 cv2.circle(img, (int(pts[i, 0]), int(pts[i, 1])), radius, colour, -1, cv2.LINE_AA)
                 cv2.circle(img, (int(pts[i, 0]), int(pts[i, 1])), radius, (255, 255, 255), 1, cv2.LINE_AA)
-        offset = int(-direction * 14 * scale * 10)  # labels behind the runner
+        gap = int(round(22 * scale))
+        font_scale = scale * 0.75
         for j, side in enumerate(("left", "right")):
             colour = LEFT_RGB if side == "left" else RIGHT_RGB
-            dy = int((j * 2 - 1) * 16 * scale)  # left above, right below, to avoid overlap
-            for joint, value, tag in ((f"{side}_knee", knee_flexion[j], "knee"),
-                                      (f"{side}_hip", hip_flexion[j], "hip")):
+            dy = int((j * 2 - 1) * 14 * scale)  # left label above the joint, right below
+            for joint, value, text in (
+                (f"{side}_knee", knee_flexion[j], f"{side[0].upper()} knee {value_fmt(knee_flexion[j], False)}"),
+                (f"{side}_hip", hip_flexion[j], f"{side[0].upper()} hip {value_fmt(hip_flexion[j], True)}"),
+            ):
                 p = xy[L[joint]]
-                if np.isfinite(value) and np.all(np.isfinite(p)):
-                    text = f"{side[0].upper()} {tag} {value:+.0f}" if tag == "hip" else f"{side[0].upper()} {tag} {value:.0f}"
-                    x = int(p[0]) + (offset if offset > 0 else offset - int(110 * scale))
-                    _label(img, text, (x, int(p[1]) + dy), scale * 0.8, colour)
+                if not (np.isfinite(value) and np.all(np.isfinite(p))):
+                    continue
+                (tw, _th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale,
+                                               max(1, int(round(font_scale * 2))))
+                # behind the runner, so the label does not cover the swinging leg in front
+                x = int(p[0]) - gap - tw if direction > 0 else int(p[0]) + gap
+                y = int(p[1]) + dy
+                anchor = (x + tw + 2, y - 4) if direction > 0 else (x - 2, y - 4)
+                cv2.line(img, (int(p[0]), int(p[1])), anchor, colour, 1, cv2.LINE_AA)
+                _label(img, text, (x, y), font_scale, colour)
     _label(img, f"t = {time_s:6.3f} s   frame {frame_index}", (10, int(40 * scale)), scale, CENTRE_RGB)
     return img
 
