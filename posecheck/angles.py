@@ -67,34 +67,43 @@ def hip_flexion(shoulder_mid, hip_mid, hip, knee, direction: int) -> np.ndarray:
 def running_direction(xy: np.ndarray, times: np.ndarray | None = None) -> int:
     """+1 if the athlete runs towards +x, −1 towards −x, from (n, 33, 2) pixel landmarks.
 
-    Uses the horizontal travel of the hip midpoint over the clip when it is clear (more than
-    half a trunk length); with a camera that tracks the athlete the hips barely move in the
-    image, so it falls back to where the feet point (toe ahead of heel) and the nose relative
-    to the ears. Defaults to +1 when nothing is detected.
+    Two cues, because a panning or tracking camera breaks the obvious one:
+
+    * **facing** — in a side view the nose is ahead of the ears in the running direction. On
+      the synthetic clips (static, panning, tracking, 15° yaw) it agreed with the truth in
+      95–100 % of frames; it is used when at least 75 % of frames agree.
+    * **hip travel** — the horizontal travel of the hip midpoint over the clip (the athlete
+      crosses a static camera's view). A camera that pans or tracks keeps the hips nearly
+      still, or even moves them backwards when it leads the runner, so this is used only
+      when the facing cue is undecided and the travel exceeds half a trunk length.
+
+    Falls back to the feet (toe ahead of heel; ~70 % reliable, since a foot recovering behind
+    the body points backwards) and finally to +1 when nothing is detected.
     """
     xy = np.asarray(xy, dtype=np.float64)
     if xy.ndim != 3 or xy.shape[1:] != (33, 2):
         raise ValueError(f"xy must have shape (n, 33, 2), got {xy.shape}")
+    face = xy[:, L["nose"], 0] - 0.5 * (xy[:, L["left_ear"], 0] + xy[:, L["right_ear"], 0])
+    face = face[np.isfinite(face) & (face != 0)]
+    if face.size:
+        share_right = float(np.mean(face > 0))
+        if max(share_right, 1 - share_right) >= 0.75:
+            return 1 if share_right > 0.5 else -1
     hip_x = 0.5 * (xy[:, L["left_hip"], 0] + xy[:, L["right_hip"], 0])
-    ok = ~np.isnan(hip_x)
-    if ok.sum() < 1:
-        return 1
-    trunk = np.nanmedian(np.linalg.norm(
-        0.5 * (xy[:, L["left_hip"]] + xy[:, L["right_hip"]])
-        - 0.5 * (xy[:, L["left_shoulder"]] + xy[:, L["right_shoulder"]]), axis=1))
-    t = np.asarray(times, dtype=np.float64)[ok] if times is not None else np.flatnonzero(ok).astype(float)
-    if ok.sum() >= 2 and np.ptp(t) > 0:
-        slope = np.polyfit(t, hip_x[ok], 1)[0]
-        travel = slope * np.ptp(t)
-        if np.isfinite(trunk) and abs(travel) > 0.5 * trunk:
-            return 1 if travel > 0 else -1
-    cues = []
-    for side in SIDES:
-        cues.append(xy[:, L[f"{side}_foot_index"], 0] - xy[:, L[f"{side}_heel"], 0])
-    ears = 0.5 * (xy[:, L["left_ear"], 0] + xy[:, L["right_ear"], 0])
-    cues.append(xy[:, L["nose"], 0] - ears)
-    votes = np.sign(np.nanmedian(np.concatenate(cues)))
-    return -1 if votes < 0 else 1
+    ok = np.isfinite(hip_x)
+    if ok.sum() >= 2:
+        trunk = np.nanmedian(np.linalg.norm(
+            0.5 * (xy[:, L["left_hip"]] + xy[:, L["right_hip"]])
+            - 0.5 * (xy[:, L["left_shoulder"]] + xy[:, L["right_shoulder"]]), axis=1))
+        t = (np.asarray(times, dtype=np.float64)[ok] if times is not None
+             else np.flatnonzero(ok).astype(float))
+        if np.ptp(t) > 0:
+            travel = np.polyfit(t, hip_x[ok], 1)[0] * np.ptp(t)
+            if np.isfinite(trunk) and abs(travel) > 0.5 * trunk:
+                return 1 if travel > 0 else -1
+    feet = np.concatenate([xy[:, L[f"{s}_foot_index"], 0] - xy[:, L[f"{s}_heel"], 0] for s in SIDES])
+    cues = np.concatenate([np.sign(feet[np.isfinite(feet)]), np.sign(face)])
+    return -1 if cues.size and cues.sum() < 0 else 1
 
 
 def compute_angles(pose: PoseSequence, direction: int | None = None) -> Angles:

@@ -119,6 +119,27 @@ def test_running_direction_from_travel_or_body(direction, travel):
     assert running_direction(xy, t) == direction
 
 
+@pytest.mark.parametrize("direction", [1, -1])
+def test_running_direction_facing_beats_camera_motion(direction):
+    """A camera panning ahead of the runner moves the hips backwards in the image."""
+    xy, t = _stick_runner(direction=direction, travel=False)
+    xy[..., 0] -= direction * 600 * t[:, None]  # hips travel 300 px the wrong way
+    assert running_direction(xy, t) == direction
+
+
+@pytest.mark.parametrize("direction", [1, -1])
+def test_running_direction_from_travel_when_face_is_unclear(direction):
+    xy, t = _stick_runner(direction=direction, travel=True)
+    xy[:, L["nose"]] = np.nan  # e.g. face turned away or not detected
+    for side in ("left", "right"):  # feet pointing the wrong way would mislead
+        xy[:, L[f"{side}_foot_index"], 0] = xy[:, L[f"{side}_heel"], 0] - direction * 10
+    assert running_direction(xy, t) == direction
+
+
+def test_running_direction_without_any_detection_defaults_to_right():
+    assert running_direction(np.full((5, 33, 2), np.nan)) == 1
+
+
 def test_compute_angles_mirror_symmetry():
     """A runner mirrored left-right gives the same knee and hip angles."""
     xy, t = _stick_runner(direction=1)
