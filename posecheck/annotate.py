@@ -104,3 +104,39 @@ def draw_overlay(
     _label(img, f"t = {time_s:6.3f} s   frame {frame_index}", (10, int(40 * scale)), scale, CENTRE_RGB)
     return img
 
+
+
+def draw_kinematics(rgb: np.ndarray, analysis, frame_index: int,
+                    phase: tuple[str, str] | None = None) -> np.ndarray:
+    """Draw the per-leg phase (contact / swing), the current stride's key numbers and a
+    banner on frames that a cue cites. ``analysis`` is a :class:`posecheck.types.Analysis`
+    with kinematics; returns ``rgb`` (modified in place) for chaining."""
+    h = rgb.shape[0]
+    scale = max(0.45, h / 1080.0 * 0.9)
+    y = int(80 * scale)
+    if phase is not None:
+        for side, colour, ph in (("L", LEFT_RGB, phase[0]), ("R", RIGHT_RGB, phase[1])):
+            if ph:
+                _label(rgb, f"{side} {ph}", (10, y), scale * 0.8, colour)
+                y += int(32 * scale)
+    current = None
+    for s in analysis.strides:
+        if s.toe_off_frame <= frame_index:
+            current = s
+    if current is not None:
+        colour = LEFT_RGB if current.side == "left" else RIGHT_RGB
+        lines = [f"{current.side} swing: peak knee {current.peak_knee_flexion_deg:.0f}",
+                 f"thigh at peak knee {current.thigh_at_peak_knee_deg:+.0f}",
+                 f"knee lift {current.peak_thigh_deg:.0f}  step-over {current.step_over_shank:+.2f}"]
+        for text in lines:
+            if "nan" not in text:
+                _label(rgb, text, (10, y), scale * 0.7, colour)
+            y += int(28 * scale)
+    for cue in analysis.cues:
+        if cue.frame >= 0 and abs(cue.frame - frame_index) <= 2:
+            colour = (255, 80, 80) if cue.kind == "fault" else (80, 220, 120)
+            cv2.rectangle(rgb, (0, 0), (rgb.shape[1] - 1, h - 1), colour, max(3, int(6 * scale)))
+            text = cue.text if len(cue.text) <= 70 else cue.text[:67] + "..."
+            _label(rgb, text, (10, h - int(20 * scale)), scale * 0.6, colour)
+            break
+    return rgb

@@ -12,7 +12,9 @@ import time
 from pathlib import Path
 
 from posecheck import __version__
-from posecheck.config import MODEL_VARIANTS, Config, OutputConfig, PoseConfig, VideoConfig
+from posecheck.config import (MODEL_VARIANTS, Config, KinematicsConfig, OutputConfig, PoseConfig,
+                              VideoConfig)
+from posecheck.athlete import ATHLETE_RULES
 from posecheck.errors import PosecheckError
 
 
@@ -82,8 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--model", choices=MODEL_VARIANTS, default="full", help="pose model (default: full)")
     an.add_argument("--slowmo", type=_positive_float, metavar="F",
                     help="real-time factor of a slow-motion export, e.g. 8 for 240 fps played at 30 fps")
+    an.add_argument("--height-m", type=float, metavar="M",
+                    help="athlete's standing height in metres (gives step length in metres)")
     an.add_argument("--no-video", action="store_true", help="skip the annotated video")
     an.add_argument("--max-height", type=int, metavar="PX", help="downscale the annotated video to at most PX lines")
+    an.add_argument("--force", action="store_true",
+                    help="replace the results in an existing output directory (otherwise refused)")
+    an.add_argument("--athlete", choices=ATHLETE_RULES, default="auto",
+                    help="who to analyse when several people are in view: auto = tracked longest and "
+                         "largest (default); largest = nearest the camera; top = farthest lane; ...")
     an.add_argument("--quiet", action="store_true", help="no progress bar (it is shown only on a terminal)")
     an.add_argument("--debug", action="store_true", help="show the full traceback of unexpected errors")
 
@@ -102,20 +111,31 @@ def _analyze(args: argparse.Namespace) -> int:
     from posecheck.export import write_outputs
     from posecheck.pipeline import analyze_video
 
+    from posecheck.video_io import check_file
+
     clip: Path = args.clip
+    check_file(clip)  # missing / folder / empty: say so before anything else
+    if not clip.name:
+        clip = clip.resolve()
     out = args.out if args.out is not None else clip.with_name(f"{clip.stem}_posecheck")
     try:
         config = Config(
             video=VideoConfig(slowmo_factor=args.slowmo),
-            pose=PoseConfig(model=args.model),
+            pose=PoseConfig(model=args.model, athlete=args.athlete),
             output=OutputConfig(video=not args.no_video, max_video_height=args.max_height),
+            kinematics=KinematicsConfig(athlete_height_m=args.height_m),
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
+    from posecheck.outdir import check_output_dir, staged_output
+
     bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
     try:
+        check_output_dir(out, force=args.force)  # fail before the slow part
         analysis = analyze_video(clip, config, progress=bar)
-        paths = write_outputs(analysis, out, config.output, progress=bar)
+        # written to a staging folder, moved into place only when complete
+        with staged_output(out, force=args.force) as stage:
+            paths = write_outputs(analysis, stage, config.output, progress=bar)
     finally:
         bar.close()
     p = analysis.pose

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from posecheck.filtering import FilterConfig
+
 MODEL_VARIANTS = ("lite", "full", "heavy")
 
 
@@ -39,6 +41,12 @@ class PoseConfig:
             ``models/`` (or ``$POSECHECK_MODEL_DIR``).
         min_detection_confidence, min_presence_confidence, min_tracking_confidence:
             MediaPipe thresholds in [0, 1].
+        athlete: which person to analyse when several are found (see
+            :mod:`posecheck.athlete`): ``auto`` (tracked longest and largest), ``largest``,
+            ``longest``, ``leftmost``, ``rightmost``, ``top``, ``bottom``.
+        max_people: at most this many people are tracked at once (1-6).
+        roi_search: search zoomed tiles of the frame when the whole-frame detector finds
+            nobody (far-away athletes); off = whole-frame detection only.
     """
 
     model: str = "full"
@@ -46,8 +54,17 @@ class PoseConfig:
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
+    athlete: str = "auto"
+    max_people: int = 3
+    roi_search: bool = True
 
     def __post_init__(self) -> None:
+        from posecheck.athlete import ATHLETE_RULES
+
+        if self.athlete not in ATHLETE_RULES:
+            raise ValueError(f"athlete must be one of {', '.join(ATHLETE_RULES)}, not {self.athlete!r}")
+        if not 1 <= self.max_people <= 6:
+            raise ValueError("max_people must be between 1 and 6")
         if self.model not in MODEL_VARIANTS:
             raise ValueError(f"model must be one of {', '.join(MODEL_VARIANTS)}, not {self.model!r}")
         for name in ("min_detection_confidence", "min_presence_confidence", "min_tracking_confidence"):
@@ -74,9 +91,43 @@ class OutputConfig:
 
 
 @dataclass(frozen=True)
+class KinematicsConfig:
+    """Signal conditioning, leg identity and gait-event settings (``docs/metrics.md``).
+
+    Attributes:
+        filter: :class:`posecheck.filtering.FilterConfig` (Hampel, gap fill ≤ 0.1 s,
+            10 Hz zero-lag Butterworth at the clip's real frame rate).
+        repair_leg_swaps: detect and undo MediaPipe's left/right leg swaps.
+        swap_switch_cost, swap_cost_per_s: Viterbi costs of :mod:`posecheck.legs`.
+        athlete_height_m: the athlete's standing height in metres; gives step length in
+            metres (``None``: leg lengths only).
+        contact_threshold: foot height above the ground line, in leg lengths, below which the
+            foot counts as on the ground.
+    """
+
+    filter: FilterConfig = field(default_factory=FilterConfig)
+    repair_leg_swaps: bool = True
+    swap_switch_cost: float = 0.4
+    swap_cost_per_s: float = 12.0
+    athlete_height_m: float | None = None
+    contact_threshold: float = 0.04
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.filter, FilterConfig):
+            raise ValueError("filter must be a posecheck.filtering.FilterConfig")
+        if self.athlete_height_m is not None and not 1.0 <= self.athlete_height_m <= 2.5:
+            raise ValueError("athlete_height_m must be between 1.0 and 2.5 metres")
+        if not 0.0 < self.contact_threshold < 0.3:
+            raise ValueError("contact_threshold must be in (0, 0.3) leg lengths")
+        if self.swap_switch_cost < 0 or self.swap_cost_per_s < 0:
+            raise ValueError("swap costs must be >= 0")
+
+
+@dataclass(frozen=True)
 class Config:
     """All analysis settings."""
 
     video: VideoConfig = field(default_factory=VideoConfig)
     pose: PoseConfig = field(default_factory=PoseConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    kinematics: KinematicsConfig = field(default_factory=KinematicsConfig)

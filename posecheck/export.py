@@ -23,6 +23,17 @@ from posecheck.types import LANDMARK_NAMES, N_LANDMARKS, Analysis
 
 ANGLES_COLUMNS = ("frame", "time_s", "detected", "left_knee_flexion_deg", "right_knee_flexion_deg",
                   "left_hip_flexion_deg", "right_hip_flexion_deg")
+#: annotated videos of larger inputs (8K) are downscaled to this short side (4K)
+MAX_ANNOTATED_SHORT_SIDE = 2160
+#: Columns appended after ANGLES_COLUMNS (conditioned values, then the raw reference).
+ANGLES_EXTRA_COLUMNS = (
+    "left_knee_flexion_raw_deg", "right_knee_flexion_raw_deg", "left_hip_flexion_raw_deg",
+    "right_hip_flexion_raw_deg", "left_thigh_deg", "right_thigh_deg", "left_shank_deg",
+    "right_shank_deg", "left_ankle_deg", "right_ankle_deg", "trunk_lean_deg",
+    "left_hamstring_bflh", "right_hamstring_bflh", "left_hamstring_sm", "right_hamstring_sm",
+    "left_hamstring_st", "right_hamstring_st", "left_phase", "right_phase", "direction",
+    "legs_swapped",
+)
 LANDMARKS_COLUMNS = ("frame", "time_s", "landmark", "name", "x_px", "y_px", "z", "visibility")
 
 
@@ -41,12 +52,57 @@ def angles_csv(analysis: Analysis) -> str:
     """The ``angles.csv`` text: one row per decoded frame, empty cells where no person."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(ANGLES_COLUMNS)
+    kin = analysis.kinematics
+    w.writerow(ANGLES_COLUMNS + (ANGLES_EXTRA_COLUMNS if kin is not None else ()))
     det = analysis.pose.detected
     k, h = analysis.angles.knee_flexion, analysis.angles.hip_flexion
+    phase = contact_phase(analysis)
     for i, t in enumerate(analysis.times):
-        w.writerow((i, f"{t:.6f}", int(det[i]), _fmt(k[i, 0], 2), _fmt(k[i, 1], 2),
-                    _fmt(h[i, 0], 2), _fmt(h[i, 1], 2)))
+        row = [i, f"{t:.6f}", int(det[i]), _fmt(k[i, 0], 2), _fmt(k[i, 1], 2),
+               _fmt(h[i, 0], 2), _fmt(h[i, 1], 2)]
+        if kin is not None:
+            row += [_fmt(kin.knee_flexion_raw[i, 0], 2), _fmt(kin.knee_flexion_raw[i, 1], 2),
+                    _fmt(kin.hip_flexion_raw[i, 0], 2), _fmt(kin.hip_flexion_raw[i, 1], 2)]
+            for arr in (kin.thigh, kin.shank, kin.ankle):
+                row += [_fmt(arr[i, 0], 2), _fmt(arr[i, 1], 2)]
+            row.append(_fmt(kin.trunk_lean[i], 2))
+            for m in range(3):
+                row += [_fmt(kin.hamstring[i, 0, m], 4), _fmt(kin.hamstring[i, 1, m], 4)]
+            row += [phase[i][0], phase[i][1], int(kin.direction[i]), int(kin.leg_swapped[i])]
+        w.writerow(row)
+    return buf.getvalue()
+
+
+def contact_phase(analysis: Analysis) -> list[tuple[str, str]]:
+    """Per frame (left, right) phase: ``contact``, ``swing`` or ``""`` (unknown, before the
+    first or after the last event of that foot)."""
+    n = analysis.pose.n_frames
+    out = [["", ""] for _ in range(n)]
+    for j, side in enumerate(("left", "right")):
+        evs = [e for e in analysis.events if e.side == side]
+        for a, b in zip(evs, evs[1:]):
+            label = "contact" if a.kind == "touchdown" else "swing"
+            for i in range(max(a.frame, 0), min(b.frame, n)):
+                out[i][j] = label
+    return [tuple(r) for r in out]
+
+
+def strides_csv(analysis: Analysis) -> str:
+    """The ``strides.csv`` text: one row per swing and leg (see docs/metrics.md)."""
+    from dataclasses import fields
+
+    from posecheck.strides import Stride
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    names = [f.name for f in fields(Stride)]
+    w.writerow(["stride", *names, "front_side_score"])
+    from posecheck.verdict import stride_score
+
+    for i, s in enumerate(analysis.strides):
+        d = s.to_dict()
+        w.writerow([i, *("" if d[k] is None else d[k] for k in names),
+                    _fmt(stride_score(s), 1)])
     return buf.getvalue()
 
 
@@ -66,6 +122,8 @@ def landmarks_csv(analysis: Analysis) -> str:
 
 def report_dict(analysis: Analysis) -> dict:
     """The ``report.json`` content."""
+    from posecheck.verdict import stride_score
+
     v = analysis.video
     return {
         "posecheck_version": __version__,
@@ -81,18 +139,47 @@ def report_dict(analysis: Analysis) -> dict:
         "detection_rate": round(analysis.pose.detection_rate, 4),
         "running_direction": "left_to_right" if analysis.angles.direction > 0 else "right_to_left",
         "warnings": list(analysis.warnings),
+        "summary": analysis.summary.to_dict() if analysis.summary is not None else None,
+        "strides": [dict(s.to_dict(), front_side_score=_round(stride_score(s), 1))
+                    for s in analysis.strides],
+        "cues": [c.to_dict() for c in analysis.cues],
+        "events": [{"side": e.side, "type": e.kind, "time_s": round(e.time_s, 4), "frame": e.frame}
+                   for e in analysis.events],
+        "kinematics": _kinematics_meta(analysis),
     }
+
+
+def _round(v: float, digits: int):
+    return None if not np.isfinite(v) else round(float(v), digits)
+
+
+def _kinematics_meta(analysis: Analysis) -> dict | None:
+    kin = analysis.kinematics
+    if kin is None:
+        return None
+    cfg = getattr(analysis.config, "kinematics", None)
+    filt = getattr(cfg, "filter", None)
+    return {"near_side": kin.near_side, "leg_swap_rate": round(float(kin.leg_swapped.mean()), 4),
+            "leg_length_px": _round(kin.leg_length_px, 1),
+            "sampling_rate_hz": _round(kin.sampling_rate_hz, 3),
+            "lowpass_cutoff_hz": getattr(filt, "cutoff_hz", None),
+            "athlete_height_m": getattr(cfg, "athlete_height_m", None)}
 
 
 def write_annotated_video(analysis: Analysis, path: Path, max_height: int | None = None,
                           progress: Callable[[int, int], None] | None = None) -> Path:
     """Decode the clip again and write the overlay as browser-playable H.264 MP4."""
-    from posecheck.annotate import draw_overlay
+    from posecheck.annotate import draw_kinematics, draw_overlay
     from posecheck.video_io import iter_frames
     from posecheck.video_out import H264Writer
 
     v, p, a = analysis.video, analysis.pose, analysis.angles
     n = p.n_frames
+    if max_height is None and min(v.width, v.height) > MAX_ANNOTATED_SHORT_SIDE:
+        # 8K: encoding at full size needs GBs in x264's look-ahead; 4K is plenty to watch
+        max_height = MAX_ANNOTATED_SHORT_SIDE if v.height <= v.width else \
+            int(v.height * MAX_ANNOTATED_SHORT_SIDE / v.width)
+    phases = contact_phase(analysis) if analysis.kinematics is not None else None
     with H264Writer(path, v.width, v.height, fps=v.fps, max_height=max_height) as writer:
         # row k of the pose arrays is the k-th decoded frame; decoding is deterministic, so
         # counting frames (not trusting indices, which skip an undecodable frame) lines up
@@ -100,8 +187,10 @@ def write_annotated_video(analysis: Analysis, path: Path, max_height: int | None
         for idx, (_file_index, t, rgb) in enumerate(frames):
             if idx >= n:
                 break
-            frame = draw_overlay(rgb, p.xy[idx], tuple(a.knee_flexion[idx]),
+            xy = p.xy[idx] if analysis.kinematics is None else analysis.kinematics.xy[idx]
+            frame = draw_overlay(rgb, xy, tuple(a.knee_flexion[idx]),
                                  tuple(a.hip_flexion[idx]), p.times[idx], idx, a.direction)
+            frame = draw_kinematics(frame, analysis, idx, phases[idx] if phases else None)
             # the encoder keeps the file's own timing; report times are real seconds
             writer.write(frame, t * v.slowmo_factor)
             if progress is not None:
@@ -124,10 +213,12 @@ def write_outputs(analysis: Analysis, out_dir: str | Path, output: OutputConfig 
     paths = {
         "angles.csv": out / "angles.csv",
         "landmarks.csv": out / "landmarks.csv",
+        "strides.csv": out / "strides.csv",
         "report.json": out / "report.json",
     }
     _atomic_write_text(paths["angles.csv"], angles_csv(analysis))
     _atomic_write_text(paths["landmarks.csv"], landmarks_csv(analysis))
+    _atomic_write_text(paths["strides.csv"], strides_csv(analysis))
     if output.video:
         cb = None if progress is None else (lambda d, t: progress("video", d, t))
         paths["annotated.mp4"] = write_annotated_video(analysis, out / "annotated.mp4",

@@ -7,8 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
-from posecheck.angles import compute_angles
-from posecheck.config import Config
+from posecheck.config import Config, KinematicsConfig
+from posecheck.events import detect_events
+from posecheck.kinematics import best_angles, compute_kinematics
+from posecheck.quality import kinematics_warnings
+from posecheck.strides import compute_strides
+from posecheck.verdict import make_cues, summarise
 from posecheck.errors import NoPersonDetected, UnsupportedVideo
 from posecheck.pose import estimate_sequence
 from posecheck.types import Analysis, PoseSequence, VideoInfo
@@ -38,13 +42,15 @@ def analyze_video(path: str | Path, config: Config | None = None,
     """
     cfg = config or Config()
     info = video_io.probe(path, slowmo_factor=cfg.video.slowmo_factor)
+    video_io.check_analysable(info)  # too small / too large frames: UnsupportedVideo
     reader = video_io.iter_frames(path, info=info, slowmo_factor=cfg.video.slowmo_factor)
     frame_progress = None
     if progress is not None:
         def frame_progress(done: int, total: int) -> None:
             progress("pose", done, total)
+    notes: list[str] = []  # e.g. several people found, which one was analysed
     pose = estimate_sequence(reader, cfg.pose, frame_size=(info.width, info.height),
-                             total=info.frame_count, progress=frame_progress)
+                             total=info.frame_count, progress=frame_progress, notes=notes)
     if pose.n_frames < MIN_FRAMES:
         raise UnsupportedVideo(
             f"{Path(path).name} has only {pose.n_frames} readable frame(s); "
@@ -53,9 +59,30 @@ def analyze_video(path: str | Path, config: Config | None = None,
         raise NoPersonDetected(
             f"no person found in {Path(path).name}; film the athlete side-on with the whole "
             f"body in view")
-    angles = compute_angles(pose)
-    warnings = quality_warnings(info, pose)
-    return Analysis(video=info, pose=pose, angles=angles, config=cfg, warnings=tuple(warnings))
+    kin, events, strides, summary, cues, kin_warnings = analyze_kinematics(pose, cfg.kinematics)
+    warnings = quality_warnings(info, pose) + notes + kin_warnings
+    return Analysis(video=info, pose=pose, angles=best_angles(kin), config=cfg,
+                    warnings=tuple(warnings), kinematics=kin, events=events, strides=strides,
+                    summary=summary, cues=cues)
+
+
+def analyze_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None):
+    """The kinematics core on a :class:`PoseSequence` (no video needed; what bench/ times).
+
+    Returns ``(kinematics, events, strides, summary, cues, warnings)``: swap-repaired and
+    filtered per-frame angles, gait events, per-stride metrics, the verdict, coaching cues
+    and plain-language quality warnings (never raised).
+    """
+    cfg = cfg or KinematicsConfig()
+    kin = compute_kinematics(pose, cfg)
+    events, _contact, _height = detect_events(kin.xy, pose.times, kin.leg_length_px,
+                                              cfg.contact_threshold)
+    strides = compute_strides(kin, events, pose.times, cfg.athlete_height_m)
+    warns = kinematics_warnings(pose, kin, strides)
+    summary = summarise(strides, float(kin.leg_swapped.mean()) if pose.n_frames else 0.0,
+                        len(warns))
+    cues = make_cues(strides, pose.times)
+    return kin, events, strides, summary, cues, warns
 
 
 def quality_warnings(info: VideoInfo, pose: PoseSequence) -> list[str]:

@@ -1,8 +1,11 @@
-"""MediaPipe Pose Landmarker (Tasks API, VIDEO mode) → :class:`PoseSequence`.
+"""MediaPipe Pose Landmarker (Tasks API) → :class:`PoseSequence`.
 
-This is the only module that imports mediapipe. One landmarker is created per clip, fed
-strictly increasing integer-millisecond timestamps taken from the clip's real time stamps,
-and closed with ``with``.
+This is the only module that imports mediapipe. :func:`estimate_sequence` runs one
+IMAGE-mode landmarker for finding people (whole frame and zoomed tiles) and one VIDEO-mode
+landmarker per tracked person on a region of interest around them (see
+:mod:`posecheck.athlete`), each fed strictly increasing integer-millisecond timestamps taken
+from the clip's real time stamps. :class:`PoseEstimator` is the plain whole-frame
+single-person landmarker.
 """
 
 from __future__ import annotations
@@ -118,30 +121,111 @@ class PoseEstimator:
         }
 
 
+class _Landmarker:
+    """A MediaPipe PoseLandmarker returning raw poses: list of (33, 8) arrays of
+    x_norm, y_norm, z_norm, visibility, presence, world x, y, z (see :mod:`posecheck.athlete`).
+    VIDEO mode needs strictly increasing ``ms``; IMAGE mode ignores it."""
+
+    def __init__(self, config: PoseConfig, model_path: Path, video: bool, num_poses: int):
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self._mp = mp
+        self._video = video
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path)),
+            running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
+            num_poses=num_poses,
+            min_pose_detection_confidence=config.min_detection_confidence,
+            min_pose_presence_confidence=config.min_presence_confidence,
+            min_tracking_confidence=config.min_tracking_confidence,
+        )
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        with _native_stderr_silenced():
+            self._lm = vision.PoseLandmarker.create_from_options(options)
+        self._calls = 0
+
+    def detect(self, rgb: np.ndarray, ms: int) -> list[np.ndarray]:
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB,
+                               data=np.ascontiguousarray(rgb))
+        quiet = self._calls < 2  # native warnings come with the first frames only
+        with (_native_stderr_silenced() if quiet else contextlib.nullcontext()):
+            result = (self._lm.detect_for_video(image, ms) if self._video
+                      else self._lm.detect(image))
+        self._calls += 1
+        out = []
+        for lms, world in zip(result.pose_landmarks, result.pose_world_landmarks):
+            out.append(np.array([(p.x, p.y, p.z, p.visibility, p.presence, w.x, w.y, w.z)
+                                 for p, w in zip(lms, world)], dtype=np.float64))
+        return out
+
+    def close(self) -> None:
+        if self._lm is not None:
+            self._lm.close()
+            self._lm = None
+
+
 def estimate_sequence(
     frames: Iterable[tuple[int, float, np.ndarray]],
     config: PoseConfig | None = None,
     frame_size: tuple[int, int] | None = None,
     total: int = 0,
     progress: FrameProgress | None = None,
+    notes: list[str] | None = None,
 ) -> PoseSequence:
     """Run the landmarker over ``frames`` = iterable of (index, real time s, RGB HxWx3 uint8).
 
-    Returns a :class:`PoseSequence` with one row per frame received (NaN rows where nobody
-    was found). ``total`` (expected frame count, 0 if unknown) is only used for progress.
+    Every person is found (zoomed search when far away) and tracked with a region of
+    interest (:class:`posecheck.athlete.AthleteTracker`); at the end one athlete is chosen
+    by ``config.athlete`` and only their landmarks are returned, so the sequence follows
+    one person for the whole clip. Frames are streamed, never stored.
+
+    Returns a :class:`PoseSequence` with one row per frame received (NaN rows where the
+    athlete was not found). ``total`` (expected frame count, 0 if unknown) is only used for
+    progress. ``notes``, if given, receives plain-language remarks (several people found,
+    which one was analysed) for the analysis warnings.
     """
+    from posecheck.athlete import AthleteTracker, choose_track, unpack
+
     cfg = config or PoseConfig()
+    model_path = resolve_model(cfg.model, cfg.model_dir)
     times: list[float] = []
-    rows: list[dict[str, np.ndarray] | None] = []
     size = frame_size
-    with PoseEstimator(cfg) as est:
-        for _idx, t, rgb in frames:
-            if size is None:
-                size = (int(rgb.shape[1]), int(rgb.shape[0]))
-            rows.append(est.estimate(rgb, t))
+    tracker = None
+    last_ms = -1
+    try:
+        for row, (_idx, t, rgb) in enumerate(frames):
+            if tracker is None:
+                if size is None:
+                    size = (int(rgb.shape[1]), int(rgb.shape[0]))
+                tracker = AthleteTracker(
+                    (int(rgb.shape[1]), int(rgb.shape[0])),
+                    lambda: _Landmarker(cfg, model_path, video=True, num_poses=1),
+                    lambda: _Landmarker(cfg, model_path, video=False, num_poses=cfg.max_people),
+                    max_people=cfg.max_people, search=cfg.roi_search)
+            last_ms = _timestamp_ms(t, last_ms)
+            tracker.process(row, t, last_ms, rgb)
             times.append(t)
             if progress is not None:
                 progress(len(times), total)
+    finally:
+        if tracker is not None:
+            tracker.close()
+    n = len(times)
+    rows: list[dict[str, np.ndarray] | None] = [None] * n
+    if tracker is not None:
+        candidates = tracker.candidates()
+        chosen = choose_track(candidates, cfg.athlete)
+        if chosen is not None:
+            for r, packed in zip(chosen.rows, chosen.dets):
+                d = unpack(packed)
+                rows[r] = {"xy": d.xy, "z": d.z, "visibility": d.visibility,
+                           "presence": d.presence, "world": d.world}
+        if notes is not None and len(candidates) > 1:
+            how = ("tracked longest and largest" if cfg.athlete == "auto"
+                   else f"chosen by --athlete {cfg.athlete}")
+            notes.append(f"{len(candidates)} people were found; the one {how} was analysed "
+                         f"(choose another with --athlete largest|longest|leftmost|rightmost|top|bottom)")
     return _stack(rows, np.asarray(times, dtype=np.float64), size or (0, 0), cfg.model)
 
 

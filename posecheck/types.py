@@ -141,14 +141,91 @@ class Angles:
 
 
 @dataclass(frozen=True)
+class Kinematics:
+    """Per-frame kinematics after leg-swap repair and filtering (``docs/metrics.md``).
+
+    All angles are degrees in the image plane, (n_frames, 2) = [left, right] (the athlete's
+    own sides), NaN where landmarks are missing; unwrapped in time.
+
+    Attributes:
+        xy: (n, 33, 2) conditioned landmark pixels (swap-repaired, Hampel, gap fill, low-pass).
+        direction: (n,) int8 running direction per frame (+1 towards +x, −1 towards −x).
+        clip_direction: the clip's running direction (+1/−1).
+        knee_flexion: 0 = straight, + = bent.
+        hip_flexion: thigh vs trunk line, + = thigh ahead (flexion).
+        thigh: hip → knee from the downward vertical, + = knee ahead of the hip.
+        shank: ankle → knee from the upward vertical, + = knee ahead of the ankle.
+        ankle: 90° − angle(shank, foot heel → toe); + dorsiflexed, − plantarflexed.
+        trunk_lean: (n,) hip midpoint → shoulder midpoint from the upward vertical,
+            + = shoulders ahead (forward lean).
+        hamstring: (n, 2, 3) normalised musculotendon length (1 = upright) per side of
+            [biceps femoris long head, semimembranosus, semitendinosus].
+        knee_flexion_raw, hip_flexion_raw: (n, 2) the same angles from the raw landmarks
+            (no swap repair, no filtering), for reference.
+        leg_swapped: (n,) bool, frames whose raw left/right leg labels were exchanged.
+        filled: (n, 33) bool, landmark interpolated by gap filling.
+        leg_length_px: median hip–knee + knee–ankle length of the conditioned landmarks.
+        sampling_rate_hz: real frames per second used by the filters.
+        near_side: ``"right"`` or ``"left"``, the leg facing the camera.
+        notes: filter notes (e.g. low-pass skipped).
+    """
+
+    xy: np.ndarray
+    direction: np.ndarray
+    clip_direction: int
+    knee_flexion: np.ndarray
+    hip_flexion: np.ndarray
+    thigh: np.ndarray
+    shank: np.ndarray
+    ankle: np.ndarray
+    trunk_lean: np.ndarray
+    hamstring: np.ndarray
+    knee_flexion_raw: np.ndarray
+    hip_flexion_raw: np.ndarray
+    leg_swapped: np.ndarray
+    filled: np.ndarray
+    leg_length_px: float
+    sampling_rate_hz: float
+    near_side: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GaitEvent:
+    """A touchdown or toe-off of one foot.
+
+    ``time_s`` is interpolated between frames (real seconds); ``frame`` is the first frame at
+    or after it (the first frame in contact for a touchdown, the first airborne frame for a
+    toe-off).
+    """
+
+    side: str
+    kind: str
+    time_s: float
+    frame: int
+
+
+@dataclass(frozen=True)
 class Analysis:
-    """Everything :func:`posecheck.analyze_video` produces for one clip."""
+    """Everything :func:`posecheck.analyze_video` produces for one clip.
+
+    ``angles`` holds the best per-frame estimate (swap-repaired, filtered) of the contract's
+    knee and hip flexion; ``kinematics`` everything else per frame; ``events`` the gait
+    events; ``strides`` one :class:`posecheck.strides.Stride` per swing and leg;
+    ``summary`` the verdict (:class:`posecheck.verdict.Summary`); ``cues`` plain-language
+    coaching cues (:class:`posecheck.verdict.Cue`).
+    """
 
     video: VideoInfo
     pose: PoseSequence
     angles: Angles
     config: object
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    kinematics: Kinematics | None = None
+    events: tuple[GaitEvent, ...] = ()
+    strides: tuple = ()
+    summary: object | None = None
+    cues: tuple = ()
 
     @property
     def times(self) -> np.ndarray:

@@ -98,6 +98,11 @@ def _check_file(path: str | os.PathLike) -> str:
     return str(p)
 
 
+def check_file(path: str | os.PathLike) -> str:
+    """Raise :class:`UnreadableVideo` if ``path`` is missing, a folder or empty."""
+    return _check_file(path)
+
+
 def _not_video(path: str, why: str) -> UnreadableVideo:
     return UnreadableVideo(f"{_name(path)} is not a video file posecheck can read ({why})")
 
@@ -558,3 +563,31 @@ def iter_frames(
     stop = scan.claimed_frames if stop is None else stop
     return FrameReader(path, scan, rotation, _factor(slowmo_factor, info), start, stop,
                        backend, threads)
+
+
+#: Frames smaller than this (either side) cannot show a person.
+MIN_SIDE_PX = 32
+#: Largest frames analysed: 8K (8192 x 4320 DCI, 7680 x 4320 UHD) in either orientation.
+#: They are scaled down for inference (see :data:`posecheck.athlete.INFER_MAX_SIDE`), one
+#: frame at a time; anything larger is refused before decoding.
+MAX_LONG_SIDE_PX = 8192
+MAX_PIXELS = 8192 * 4320
+
+
+def check_analysable(info: VideoInfo) -> None:
+    """Refuse frame sizes posecheck cannot analyse, before anything is decoded.
+
+    Raises:
+        UnsupportedVideo: a side below :data:`MIN_SIDE_PX` (e.g. a 2x2 video) or a frame
+            larger than 8K (:data:`MAX_LONG_SIDE_PX`, :data:`MAX_PIXELS`).
+    """
+    from posecheck.errors import UnsupportedVideo
+
+    w, h = info.width, info.height
+    name = _name(info.path)
+    if min(w, h) < MIN_SIDE_PX:
+        raise UnsupportedVideo(f"{name} is only {w}x{h} pixels; posecheck needs a real camera "
+                               f"video (at least {MIN_SIDE_PX} pixels each side)")
+    if max(w, h) > MAX_LONG_SIDE_PX or w * h > MAX_PIXELS:
+        raise UnsupportedVideo(f"{name} is {w}x{h} pixels, larger than 8K; export it at 4K "
+                               f"or less and try again")

@@ -30,7 +30,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIPS = ["front_side_60fps", "back_kick_60fps"]
-MAE_BOUND_DEG = 18.0
+# after leg-swap repair + filtering (posecheck.kinematics) the measured MAE is knee 13.3 /
+# 11.9 / 11.0 / 6.0 and hip 13.8 / 13.8 / 11.6 / 7.9 (front L, front R, back L, back R);
+# the bound sits ~15 % above the worst (see docs/metrics.md)
+MAE_BOUND_DEG = 16.0
 MIN_CORRELATION = 0.5
 
 
@@ -49,7 +52,9 @@ def run(request, tmp_path_factory):
 def _angles(out: Path) -> dict[str, np.ndarray]:
     with open(out / "angles.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    return {k: np.array([float(r[k]) if r[k] != "" else np.nan for r in rows]) for k in rows[0]}
+    text = {"left_phase", "right_phase"}  # contact / swing labels
+    return {k: np.array([float(r[k]) if r[k] != "" else np.nan for r in rows])
+            for k in rows[0] if k not in text}
 
 
 def test_writes_all_four_outputs_and_says_so(run):

@@ -1,0 +1,67 @@
+"""Quality warnings about the footage that limit the kinematics (never raised).
+
+Each check returns plain language for the report; thresholds are documented in
+``docs/metrics.md`` §Quality warnings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posecheck.events import warn_low_fps
+from posecheck.types import LANDMARK_INDEX as L
+from posecheck.types import Kinematics, PoseSequence
+
+#: Shoulder (or hip) width seen in the image / trunk length above which the camera is not
+#: side-on: 0.35 ≈ 20–25° off side-on for a 0.40 m shoulder width and 0.50 m trunk.
+MAX_WIDTH_RATIO = 0.35
+#: Median visibility of the far leg's knee/ankle/heel/toe below which it is flagged.
+MIN_FAR_VISIBILITY = 0.5
+#: Share of detected frames with a lower-body landmark outside the image that is flagged.
+MAX_OUT_OF_FRAME = 0.1
+MIN_STRIDES = 2
+
+
+def kinematics_warnings(pose: PoseSequence, kin: Kinematics, strides) -> list[str]:
+    out: list[str] = []
+    det = pose.detected
+    if pose.n_frames < 2 or not det.any():
+        return out
+    fps = kin.sampling_rate_hz
+    if np.isfinite(fps) and fps >= 60:  # below 60 fps the pipeline already warns
+        w = warn_low_fps(fps)
+        if w:
+            out.append(w)
+    xy = kin.xy
+    trunk = np.linalg.norm(0.5 * (xy[:, L["left_shoulder"]] + xy[:, L["right_shoulder"]])
+                           - 0.5 * (xy[:, L["left_hip"]] + xy[:, L["right_hip"]]), axis=1)
+    sw = np.abs(xy[:, L["left_shoulder"], 0] - xy[:, L["right_shoulder"], 0])
+    hw = np.abs(xy[:, L["left_hip"], 0] - xy[:, L["right_hip"], 0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.nanmedian(np.fmax(sw, hw) / trunk)
+    if np.isfinite(ratio) and ratio > MAX_WIDTH_RATIO:
+        out.append(f"the camera does not look side-on: shoulders/hips appear {ratio:.0%} as wide "
+                   f"as the trunk is long; film square to the running lane (angles read smaller "
+                   f"than they are when the camera is off to the side)")
+    if len(strides) < MIN_STRIDES:
+        out.append(f"only {len(strides)} full stride(s) found: the verdict needs at least "
+                   f"{MIN_STRIDES}; film a longer stretch at full speed")
+    far = "left" if kin.near_side == "right" else "right"
+    ids = [L[f"{far}_{p}"] for p in ("knee", "ankle", "heel", "foot_index")]
+    vis = np.nanmedian(pose.visibility[det][:, ids])
+    if np.isfinite(vis) and vis < MIN_FAR_VISIBILITY:
+        out.append(f"the far ({far}) leg is hard to see (median visibility {vis:.2f}): its "
+                   f"angles are less reliable")
+    wpx, hpx = pose.frame_size
+    if wpx and hpx:
+        low = pose.xy[det][:, 23:33]
+        outside = ((low[..., 0] < 0) | (low[..., 0] > wpx) | (low[..., 1] < 0)
+                   | (low[..., 1] > hpx)).any(axis=1)
+        if outside.mean() > MAX_OUT_OF_FRAME:
+            out.append(f"the athlete is partly out of frame in {outside.mean():.0%} of frames: "
+                       f"keep the whole body, feet included, in view")
+    if kin.leg_swapped.mean() > 0.2:
+        out.append(f"the pose model mixed up the legs in {kin.leg_swapped.mean():.0%} of frames "
+                   f"(repaired); left/right values are less certain")
+    out.extend(kin.notes)
+    return out
