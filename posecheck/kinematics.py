@@ -99,6 +99,7 @@ def direction_per_frame(xy, times, clip_direction: int | None = None) -> np.ndar
     vote = np.where(np.isfinite(face), np.sign(face), 0.0)
     fps = 1.0 / float(np.median(np.diff(t)))
     half = max(1, int(round(0.5 * DIRECTION_WINDOW_S * fps)))
+    half = min(half, max(1, (n - 1) // 2))  # np.convolve "same" returns len(k) if k is longer
     k = np.ones(2 * half + 1)
     s = np.convolve(vote, k, "same")
     c = np.convolve((vote != 0).astype(float), k, "same")

@@ -29,7 +29,7 @@ from pathlib import Path
 from posecheck.errors import OutputError
 
 #: Files posecheck writes into an output folder (replaced with ``force``).
-OUTPUT_FILES = ("angles.csv", "landmarks.csv", "annotated.mp4", "report.json")
+OUTPUT_FILES = ("angles.csv", "landmarks.csv", "strides.csv", "annotated.mp4", "report.json")
 _COMMIT_LAST = "report.json"
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
                      *(f"lpt{i}" for i in range(1, 10))}

@@ -23,7 +23,6 @@ Progress = Callable[[str, int, int], None]
 
 MIN_FRAMES = 3
 LOW_DETECTION_RATE = 0.9
-MIN_GOOD_FPS = 60.0
 
 
 def analyze_video(path: str | Path, config: Config | None = None,
@@ -95,21 +94,9 @@ def quality_warnings(info: VideoInfo, pose: PoseSequence) -> list[str]:
     if rate < LOW_DETECTION_RATE:
         out.append(f"the athlete was found in only {rate:.0%} of frames: film closer, "
                    f"side-on, with the whole body in view")
-    real_fps = _median_fps(pose.times)
-    if real_fps < MIN_GOOD_FPS:
-        out.append(f"the clip has {real_fps:.0f} frames per real second: sprint contacts last "
-                   f"about 0.1 s, so use 60 fps or more (120–240 fps is better)")
     if info.capture_fps and info.slowmo_factor == 1.0 and info.capture_fps > 1.5 * info.fps:
         factor = info.capture_fps / info.fps
         out.append(f"the clip was captured at {info.capture_fps:.0f} fps but plays at "
                    f"{info.fps:.0f} fps: if it is slow motion, give the factor "
                    f"(--slowmo {factor:.0f}) so times are real seconds")
     return out
-
-
-def _median_fps(times: np.ndarray) -> float:
-    if times.size < 2:
-        return 0.0
-    dt = np.diff(times)
-    dt = dt[dt > 0]
-    return float(1.0 / np.median(dt)) if dt.size else 0.0

@@ -143,16 +143,18 @@ class _Landmarker:
         os.environ.setdefault("GLOG_minloglevel", "2")
         with _native_stderr_silenced():
             self._lm = vision.PoseLandmarker.create_from_options(options)
-        self._calls = 0
+        self._calls = self._hits = 0
 
     def detect(self, rgb: np.ndarray, ms: int) -> list[np.ndarray]:
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB,
                                data=np.ascontiguousarray(rgb))
-        quiet = self._calls < 2  # native warnings come with the first frames only
+        # native warnings come with the first calls and the first calls that find a person
+        quiet = self._calls < 2 or self._hits < 2
         with (_native_stderr_silenced() if quiet else contextlib.nullcontext()):
             result = (self._lm.detect_for_video(image, ms) if self._video
                       else self._lm.detect(image))
         self._calls += 1
+        self._hits += bool(result.pose_landmarks)
         out = []
         for lms, world in zip(result.pose_landmarks, result.pose_world_landmarks):
             out.append(np.array([(p.x, p.y, p.z, p.visibility, p.presence, w.x, w.y, w.z)

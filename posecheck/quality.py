@@ -28,7 +28,7 @@ def kinematics_warnings(pose: PoseSequence, kin: Kinematics, strides) -> list[st
     if pose.n_frames < 2 or not det.any():
         return out
     fps = kin.sampling_rate_hz
-    if np.isfinite(fps) and fps >= 60:  # below 60 fps the pipeline already warns
+    if np.isfinite(fps):
         w = warn_low_fps(fps)
         if w:
             out.append(w)

@@ -572,6 +572,8 @@ MIN_SIDE_PX = 32
 #: frame at a time; anything larger is refused before decoding.
 MAX_LONG_SIDE_PX = 8192
 MAX_PIXELS = 8192 * 4320
+_IMAGE_CODECS = {"png", "mjpeg", "jpeg2000", "bmp", "webp", "gif", "tiff", "targa", "ppm",
+                 "pgm", "pam", "qoi", "jpegls", "sgi", "dpx", "exr", "hdr", "apng"}
 
 
 def check_analysable(info: VideoInfo) -> None:
@@ -585,6 +587,11 @@ def check_analysable(info: VideoInfo) -> None:
 
     w, h = info.width, info.height
     name = _name(info.path)
+    if info.frame_count <= 1:
+        if info.codec in _IMAGE_CODECS:
+            raise UnsupportedVideo(f"{name} is a still image ({info.codec}), not a video; "
+                                   f"film the athlete running")
+        raise UnsupportedVideo(f"{name} has only one frame; posecheck needs a video clip")
     if min(w, h) < MIN_SIDE_PX:
         raise UnsupportedVideo(f"{name} is only {w}x{h} pixels; posecheck needs a real camera "
                                f"video (at least {MIN_SIDE_PX} pixels each side)")

@@ -1,0 +1,147 @@
+"""The app's downloads, built on demand and kept on disk next to the analysis.
+
+:class:`Exports` knows every file the app offers (see :data:`EXPORTS`). Each is written
+into the analysis' run folder the first time it is asked for (atomically: unique temporary
+name, then rename, so two users clicking at once never see half a file) and served from
+there afterwards. No Streamlit here: the app wires :meth:`Exports.read` to its download
+buttons as a deferred callable, so nothing is built until someone clicks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from posecheck.types import Analysis
+
+#: file name -> (button label, MIME type)
+EXPORTS: dict[str, tuple[str, str]] = {
+    "annotated.mp4": ("Annotated video (MP4)", "video/mp4"),
+    "report.html": ("Report (HTML, works offline)", "text/html"),
+    "angles.csv": ("Angles (CSV)", "text/csv"),
+    "landmarks.csv": ("Landmarks (CSV)", "text/csv"),
+    "report.json": ("Report data (JSON)", "application/json"),
+    "posecheck.zip": ("Everything (ZIP)", "application/zip"),
+}
+
+
+def atomic_write(path: Path, data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` via a unique temporary file in the same folder."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_annotated(analysis: Analysis, run_dir: Path, max_height: int | None,
+                    progress: Callable[[int, int], None] | None = None) -> Path:
+    """``<run_dir>/annotated.mp4`` (H.264), encoded once; later calls return the file."""
+    from posecheck.export import write_annotated_video
+
+    final = Path(run_dir) / "annotated.mp4"
+    if final.is_file():
+        return final
+    tmp = final.with_name(f"annotated-{uuid.uuid4().hex}.mp4")
+    try:
+        write_annotated_video(analysis, tmp, max_height=max_height, progress=progress)
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return final
+
+
+def safe_stem(name: str) -> str:
+    """A download-name stem from a display name: letters, digits, ``-_.``; at most 60."""
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("._")
+    return stem[:60] or "clip"
+
+
+@dataclass
+class Exports:
+    """The downloadable files of one analysis.
+
+    Attributes:
+        analysis: the analysis.
+        run_dir: its folder (see :func:`posecheck.ui.storage.run_dir`).
+        clip_name: display name of the uploaded clip (shown in reports, used for download
+            names after :func:`safe_stem`).
+        max_video_height: for the annotated video if it has to be encoded here.
+        report_sections: extra ``(title, html)`` sections for the HTML report (phase 2:
+            verdict, cues, strides).
+    """
+
+    analysis: Analysis
+    run_dir: Path
+    clip_name: str
+    max_video_height: int | None = 720
+    report_sections: tuple[tuple[str, str], ...] = ()
+
+    def download_name(self, name: str) -> str:
+        """``<clip stem>_<name>``, e.g. ``front_side_60fps_angles.csv``."""
+        return f"{safe_stem(self.clip_name)}_{name}"
+
+    def path(self, name: str) -> Path:
+        """The file ``name`` (one of :data:`EXPORTS`), built if it does not exist yet."""
+        if name not in EXPORTS:
+            raise KeyError(name)
+        path = Path(self.run_dir) / name
+        if path.is_file():
+            return path
+        if name == "annotated.mp4":
+            return write_annotated(self.analysis, self.run_dir, self.max_video_height)
+        if name == "posecheck.zip":
+            return self._zip(path)
+        return atomic_write(path, self._text(name))
+
+    def read(self, name: str) -> bytes:
+        """The bytes of ``name`` (built on first use)."""
+        return self.path(name).read_bytes()
+
+    def reader(self, name: str) -> Callable[[], bytes]:
+        """A no-argument callable returning :meth:`read` (for deferred downloads)."""
+        return lambda: self.read(name)
+
+    def _text(self, name: str) -> str:
+        from posecheck import export
+
+        a = self.analysis
+        if name == "angles.csv":
+            return export.angles_csv(a)
+        if name == "landmarks.csv":
+            return export.landmarks_csv(a)
+        if name == "report.json":
+            d = export.report_dict(a)
+            d["input"]["file"] = self.clip_name  # not the app's internal storage name
+            return json.dumps(d, indent=2, allow_nan=False) + "\n"
+        if name == "report.html":
+            from posecheck.report_html import build_report
+
+            return build_report(a, clip_name=self.clip_name, sections=self.report_sections)
+        raise KeyError(name)
+
+    def _zip(self, path: Path) -> Path:
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
+        stem = safe_stem(self.clip_name)
+        try:
+            with zipfile.ZipFile(tmp, "w") as z:
+                for name in EXPORTS:
+                    if name == "posecheck.zip":
+                        continue
+                    # video is already compressed: store it; deflate the text files
+                    method = zipfile.ZIP_STORED if name.endswith(".mp4") else zipfile.ZIP_DEFLATED
+                    z.write(self.path(name), f"{stem}_posecheck/{name}", compress_type=method)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return path
