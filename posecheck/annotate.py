@@ -106,37 +106,75 @@ def draw_overlay(
 
 
 
+CUE_SHOW_S = 0.5  #: a cue's banner stays on screen this long around its frame (real seconds)
+
+
+def _text_scale(h: int) -> float:
+    """Font scale for a frame of height ``h``: ~0.8 at 720p, never below 0.5."""
+    return max(0.5, h / 720.0 * 0.8)
+
+
 def draw_kinematics(rgb: np.ndarray, analysis, frame_index: int,
                     phase: tuple[str, str] | None = None) -> np.ndarray:
     """Draw the per-leg phase (contact / swing), the current stride's key numbers and a
-    banner on frames that a cue cites. ``analysis`` is a :class:`posecheck.types.Analysis`
-    with kinematics; returns ``rgb`` (modified in place) for chaining."""
-    h = rgb.shape[0]
-    scale = max(0.45, h / 1080.0 * 0.9)
-    y = int(80 * scale)
+    banner with the cue's text around frames that a cue cites.
+
+    ``analysis`` is a :class:`posecheck.types.Analysis` with kinematics; ``rgb`` (H, W, 3)
+    uint8 is modified in place and returned for chaining. Angles are in degrees.
+    """
+    h, w = rgb.shape[:2]
+    s = _text_scale(h)
+    y = int(round(78 * s))
     if phase is not None:
         for side, colour, ph in (("L", LEFT_RGB, phase[0]), ("R", RIGHT_RGB, phase[1])):
             if ph:
-                _label(rgb, f"{side} {ph}", (10, y), scale * 0.8, colour)
-                y += int(32 * scale)
+                _label(rgb, f"{side} {ph}", (10, y), s * 0.7, colour)
+                y += int(round(30 * s))
     current = None
-    for s in analysis.strides:
-        if s.toe_off_frame <= frame_index:
-            current = s
+    for st in analysis.strides:
+        if st.toe_off_frame <= frame_index:
+            current = st
     if current is not None:
         colour = LEFT_RGB if current.side == "left" else RIGHT_RGB
-        lines = [f"{current.side} swing: peak knee {current.peak_knee_flexion_deg:.0f}",
-                 f"thigh at peak knee {current.thigh_at_peak_knee_deg:+.0f}",
-                 f"knee lift {current.peak_thigh_deg:.0f}  step-over {current.step_over_shank:+.2f}"]
+        lines = [f"{current.side} swing: peak knee {current.peak_knee_flexion_deg:.0f} deg",
+                 f"thigh at peak knee {current.thigh_at_peak_knee_deg:+.0f} deg",
+                 f"knee lift {current.peak_thigh_deg:.0f} deg, step-over {current.step_over_shank:+.2f}"]
         for text in lines:
             if "nan" not in text:
-                _label(rgb, text, (10, y), scale * 0.7, colour)
-            y += int(28 * scale)
+                _label(rgb, text, (10, y), s * 0.6, colour)
+            y += int(round(26 * s))
+    times = analysis.times
+    now = times[frame_index] if frame_index < len(times) else np.nan
     for cue in analysis.cues:
-        if cue.frame >= 0 and abs(cue.frame - frame_index) <= 2:
-            colour = (255, 80, 80) if cue.kind == "fault" else (80, 220, 120)
-            cv2.rectangle(rgb, (0, 0), (rgb.shape[1] - 1, h - 1), colour, max(3, int(6 * scale)))
-            text = cue.text if len(cue.text) <= 70 else cue.text[:67] + "..."
-            _label(rgb, text, (10, h - int(20 * scale)), scale * 0.6, colour)
+        if cue.frame is None or cue.frame < 0 or cue.frame >= len(times):
+            continue
+        if abs(times[cue.frame] - now) <= CUE_SHOW_S / 2:
+            colour = (255, 90, 90) if cue.kind == "fault" else (90, 220, 130)
+            cv2.rectangle(rgb, (0, 0), (w - 1, h - 1), colour, max(3, int(6 * s)))
+            _banner(rgb, cue.text, colour, s * 0.65)
             break
     return rgb
+
+
+def _banner(img: np.ndarray, text: str, colour: tuple[int, int, int], scale: float) -> None:
+    """Wrap ``text`` over at most three lines on a dark band at the bottom of the frame."""
+    font, thick = cv2.FONT_HERSHEY_SIMPLEX, max(1, int(round(scale * 2)))
+    h, w = img.shape[:2]
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        trial = f"{line} {word}".strip()
+        if cv2.getTextSize(trial, font, scale, thick)[0][0] > w - 30 and line:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    lines.append(line)
+    if len(lines) > 3:
+        lines = lines[:3]
+        lines[2] = lines[2][: max(0, len(lines[2]) - 3)] + "..."
+    step = int(cv2.getTextSize("Ag", font, scale, thick)[0][1] * 1.9)
+    top = h - step * len(lines) - 12
+    band = img[top:h]
+    band[:] = (band * 0.35).astype(np.uint8)  # darken, keep the picture visible
+    for k, ln in enumerate(lines):
+        cv2.putText(img, ln, (15, top + step * (k + 1) - 4), font, scale, colour, thick, cv2.LINE_AA)
