@@ -62,16 +62,41 @@ def cold_start() -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def stage_times(pose) -> dict[str, float]:
+    """Warm per-stage wall times (ms) of one core run."""
+    from posecheck.config import KinematicsConfig
+    from posecheck.events import detect_events
+    from posecheck.kinematics import compute_kinematics
+    from posecheck.strides import compute_strides
+
+    cfg = KinematicsConfig()
+    out = {}
+    t0 = time.perf_counter()
+    kin = compute_kinematics(pose, cfg)
+    out["kinematics (swap repair, filtering, angles)"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    events = detect_events(kin.xy, pose.times, kin.leg_length_px, cfg.contact_threshold)[0]
+    out["events"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    compute_strides(kin, events, pose.times)
+    out["strides"] = time.perf_counter() - t0
+    return {k: 1000 * v for k, v in out.items()}
+
+
 def main() -> None:
     pose = synthetic_pose()
     run_core(pose)
-    times = []
+    times, cpu = [], []
     for _ in range(5):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         kin, events, strides, summary, _cues, _w = run_core(pose)
         times.append(time.perf_counter() - t0)
-    print(f"warm: {1000 * min(times):.1f} ms (best of 5), {1000 * np.median(times):.1f} ms median "
-          f"for {pose.n_frames} frames; {len(events)} events, {len(strides)} strides")
+        cpu.append(time.process_time() - c0)
+    print(f"warm: {1000 * min(times):.1f} ms wall (best of 5), {1000 * np.median(times):.1f} ms "
+          f"median, {1000 * min(cpu):.1f} ms CPU (best) for {pose.n_frames} frames; "
+          f"{len(events)} events, {len(strides)} strides")
+    for k, v in stage_times(pose).items():
+        print(f"  {k}: {v:.1f} ms")
     for i in range(2):
         print(f"cold start (fresh process #{i + 1}, first call incl. numba cache load): "
               f"{1000 * cold_start():.0f} ms")

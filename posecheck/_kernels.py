@@ -13,6 +13,8 @@ import numpy as np
 
 from numba import njit
 
+from posecheck._signal_kernels import _sorted_insert, _sorted_remove
+
 
 @njit(cache=True)
 def _knee_flexion(hip, knee, ankle, out):
@@ -167,22 +169,37 @@ def _leg_swap_viterbi(a, b, valid, switch_cost, swap_cost, out):
 def _rolling_percentile(x, half, q, min_count, out):
     """out[i] = the q-th percentile (0–100, linear interpolation as ``np.percentile``) of
     the finite values of rows max(0, i − half) … i + half of ``x`` (n, m), all columns
-    pooled; NaN when fewer than ``min_count`` are finite."""
+    pooled; NaN when fewer than ``min_count`` are finite.
+
+    The window's values are kept sorted by insertion/deletion as it slides (O(w·m) per
+    row instead of a sort per row)."""
     n, m = x.shape
     buf = np.empty((2 * half + 1) * m)
+    c = 0
+    for r in range(0, min(n, half)):
+        for j in range(m):
+            v = x[r, j]
+            if math.isfinite(v):
+                _sorted_insert(buf, c, v)
+                c += 1
     for i in range(n):
-        c = 0
-        for r in range(max(0, i - half), min(n, i + half + 1)):
-            for j in range(m):
-                v = x[r, j]
+        r_in = i + half
+        r_out = i - half - 1
+        for j in range(m):
+            if r_in < n:
+                v = x[r_in, j]
                 if math.isfinite(v):
-                    buf[c] = v
+                    _sorted_insert(buf, c, v)
                     c += 1
+            if r_out >= 0:
+                v = x[r_out, j]
+                if math.isfinite(v):
+                    _sorted_remove(buf, c, v)
+                    c -= 1
         if c < min_count or c == 0:
             out[i] = math.nan
             continue
-        s = np.sort(buf[:c])
         pos = q / 100.0 * (c - 1)
         lo = int(math.floor(pos))
         hi = min(lo + 1, c - 1)
-        out[i] = s[lo] + (pos - lo) * (s[hi] - s[lo])
+        out[i] = buf[lo] + (pos - lo) * (buf[hi] - buf[lo])

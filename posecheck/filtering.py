@@ -218,8 +218,9 @@ def butter_sos(cutoff_hz: float, fs: float, order: int = 2) -> np.ndarray:
 
 
 def _filtfilt_run(sos: np.ndarray, y: np.ndarray) -> np.ndarray:
-    padlen = min(3 * (2 * sos.shape[0] + 1), y.size - 1)
-    return sosfiltfilt(sos, y, padlen=padlen)
+    """Forward-backward filter along the last axis of y ((n,) or (m, n))."""
+    padlen = min(3 * (2 * sos.shape[0] + 1), y.shape[-1] - 1)
+    return sosfiltfilt(sos, y, axis=-1, padlen=padlen)
 
 
 def _lowpass_rows(rows: np.ndarray, t: np.ndarray, cutoff_hz: float, order: int,
@@ -235,24 +236,38 @@ def _lowpass_rows(rows: np.ndarray, t: np.ndarray, cutoff_hz: float, order: int,
     sos = butter_sos(cutoff_hz, fs, order)
     finite = np.isfinite(rows)
     resampled = False
+    # rows with the same missing-sample pattern share their runs: filter them as one 2-D
+    # block per run (one sosfiltfilt call along the time axis instead of one per row)
+    groups: dict[bytes, list[int]] = {}
     for r in range(rows.shape[0]):
-        edges = np.flatnonzero(np.diff(np.concatenate(([0], finite[r].view(np.int8), [0]))))
+        groups.setdefault(np.packbits(finite[r]).tobytes(), []).append(r)
+    for members in groups.values():
+        r0 = members[0]
+        idx = np.asarray(members)
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], finite[r0].view(np.int8), [0]))))
         for a, b in zip(edges[::2], edges[1::2]):
             if b - a < MIN_RUN:
                 continue
-            tt, y = t[a:b], rows[r, a:b]
+            tt = t[a:b]
             if np.max(np.abs(np.diff(tt) * fs - 1.0)) <= jitter_tol:
-                out[r, a:b] = _filtfilt_run(sos, y)
+                out[idx, a:b] = _filtfilt_run(sos, rows[idx, a:b])
                 continue
-            # irregular: uniform grid at the clip's median rate covering the run, filter, back
-            n_grid = int(math.ceil((tt[-1] - tt[0]) * fs - 1e-9)) + 1
-            if n_grid < MIN_RUN:
-                continue
-            grid = tt[0] + np.arange(n_grid) / fs
-            yu = CubicSpline(tt, y)(grid) if tt.size >= 3 else np.interp(grid, tt, y)
-            out[r, a:b] = CubicSpline(grid, _filtfilt_run(sos, yu))(tt)
-            resampled = True
+            for r in members:
+                resampled |= _lowpass_irregular(out, rows, r, a, b, tt, sos, fs)
     return out, resampled, []
+
+
+def _lowpass_irregular(out, rows, r, a, b, tt, sos, fs) -> bool:
+    """Filter the irregularly timed run rows[r, a:b] through a uniform grid (in place)."""
+    y = rows[r, a:b]
+    # irregular: uniform grid at the clip's median rate covering the run, filter, back
+    n_grid = int(math.ceil((tt[-1] - tt[0]) * fs - 1e-9)) + 1
+    if n_grid < MIN_RUN:
+        return False
+    grid = tt[0] + np.arange(n_grid) / fs
+    yu = CubicSpline(tt, y)(grid) if tt.size >= 3 else np.interp(grid, tt, y)
+    out[r, a:b] = CubicSpline(grid, _filtfilt_run(sos, yu))(tt)
+    return True
 
 
 def lowpass(x, times, cutoff_hz: float = 10.0, order: int = 2, jitter_tol: float = 0.05) -> np.ndarray:
@@ -421,7 +436,8 @@ def unwrap_degrees(angles) -> np.ndarray:
 # --------------------------------------------------------------------------- pose
 
 
-def smooth_pose(pose: PoseSequence, cfg: FilterConfig | None = None) -> SmoothedPose:
+def smooth_pose(pose: PoseSequence, cfg: FilterConfig | None = None,
+                landmarks=None) -> SmoothedPose:
     """Condition every landmark series of ``pose`` (visibility gate → Hampel → gap fill →
     zero-lag low-pass) and return a :class:`SmoothedPose`.
 
@@ -429,6 +445,11 @@ def smooth_pose(pose: PoseSequence, cfg: FilterConfig | None = None) -> Smoothed
     point (both coordinates), since a mis-tracked landmark is wrong in 2-D. ``z`` gets no
     outlier test of its own; it is discarded where the xy point is, then filled and filtered
     the same way. Rows stay frames; samples still missing after gap filling are NaN.
+
+    ``landmarks``: ``None`` (all 33, xy and z) or a sequence of landmark indices: then only
+    the xy of those landmarks is conditioned (what a caller actually uses; the kinematics
+    core passes its 12 body landmarks), and ``z`` and the other landmarks are passed through
+    unchanged with ``filled``/``rejected`` false.
     """
     cfg = cfg or FilterConfig()
     if not isinstance(pose, PoseSequence):
@@ -437,30 +458,42 @@ def smooth_pose(pose: PoseSequence, cfg: FilterConfig | None = None) -> Smoothed
         raise ValueError(f"cfg must be a FilterConfig, got {type(cfg).__name__}")
     n = pose.n_frames
     t = _check_times(pose.times, n)
-    xy = np.array(pose.xy, dtype=np.float64)
-    z = np.array(pose.z, dtype=np.float64)
-    for name, arr in (("xy", xy), ("z", z)):
+    xy_all = np.array(pose.xy, dtype=np.float64)
+    z_all = np.array(pose.z, dtype=np.float64)
+    for name, arr in (("xy", xy_all), ("z", z_all)):
         if np.isinf(arr).any():
             raise ValueError(f"pose.{name} contains ±inf; use NaN for missing landmarks")
+    if landmarks is None:
+        ids = np.arange(N_LANDMARKS)
+        with_z = True
+    else:
+        ids = np.unique(np.asarray(landmarks, dtype=np.int64))
+        if ids.size == 0 or ids[0] < 0 or ids[-1] >= N_LANDMARKS:
+            raise ValueError(f"landmarks must be indices in [0, {N_LANDMARKS}), got {landmarks!r}")
+        with_z = False
+    k = ids.size
+    xy = np.ascontiguousarray(xy_all[:, ids])
+    z = np.ascontiguousarray(z_all[:, ids])
     notes: list[str] = []
     fs = 1.0 / float(np.median(np.diff(t))) if n >= 2 else float("nan")
     if n < MIN_RUN:
         notes.append(f"only {n} frame(s): too few to low-pass")
 
-    rejected = np.zeros((n, N_LANDMARKS), dtype=bool)
+    rejected = np.zeros((n, k), dtype=bool)
     if cfg.min_visibility is not None:
-        rejected |= np.isfinite(xy).all(axis=2) & ~(pose.visibility >= cfg.min_visibility)
+        rejected |= np.isfinite(xy).all(axis=2) & ~(pose.visibility[:, ids] >= cfg.min_visibility)
     if cfg.hampel_window_s is not None and n >= 2:
-        rows = np.ascontiguousarray(np.where(rejected[..., None], np.nan, xy).reshape(n, 2 * N_LANDMARKS).T)
+        rows = np.ascontiguousarray(np.where(rejected[..., None], np.nan, xy).reshape(n, 2 * k).T)
         trend_hz = None if cfg.cutoff_hz is None else min(cfg.cutoff_hz, HAMPEL_TREND_FS_FRACTION * fs)
         out_mask, _ = _hampel_rows(rows, t, cfg.hampel_window_s, cfg.hampel_k,
                                    cfg.hampel_min_dev, trend_hz, cfg.order, cfg.jitter_tol)
-        rejected |= out_mask.T.reshape(n, N_LANDMARKS, 2).any(axis=2)
+        rejected |= out_mask.T.reshape(n, k, 2).any(axis=2)
     xy[rejected] = np.nan
     z[rejected] = np.nan
 
-    # x, y, z of all landmarks as 99 rows of n samples
-    rows = np.ascontiguousarray(np.concatenate([xy.reshape(n, 2 * N_LANDMARKS), z], axis=1).T)
+    # x, y (and z) of the landmarks as rows of n samples
+    parts = [xy.reshape(n, 2 * k), z] if with_z else [xy.reshape(n, 2 * k)]
+    rows = np.ascontiguousarray(np.concatenate(parts, axis=1).T)
     filled_rows = np.zeros(rows.shape, dtype=np.bool_)
     if cfg.max_gap_s > 0:
         src = rows
@@ -471,8 +504,13 @@ def smooth_pose(pose: PoseSequence, cfg: FilterConfig | None = None) -> Smoothed
         rows, resampled, lp_notes = _lowpass_rows(rows, t, cfg.cutoff_hz, cfg.order, cfg.jitter_tol)
         notes.extend(lp_notes)
     cols = rows.T
-    new_xy = np.ascontiguousarray(cols[:, : 2 * N_LANDMARKS]).reshape(n, N_LANDMARKS, 2)
-    new_z = np.ascontiguousarray(cols[:, 2 * N_LANDMARKS:])
-    filled = filled_rows.T[:, : 2 * N_LANDMARKS].reshape(n, N_LANDMARKS, 2).any(axis=2)
-    return SmoothedPose(pose=replace(pose, xy=new_xy, z=new_z), filled=filled, rejected=rejected,
-                        sampling_rate_hz=fs, resampled=resampled, warnings=tuple(notes))
+    xy_all[:, ids] = cols[:, : 2 * k].reshape(n, k, 2)
+    if with_z:
+        z_all[:, ids] = cols[:, 2 * k:]
+    filled = np.zeros((n, N_LANDMARKS), dtype=bool)
+    filled[:, ids] = filled_rows.T[:, : 2 * k].reshape(n, k, 2).any(axis=2)
+    rejected_all = np.zeros((n, N_LANDMARKS), dtype=bool)
+    rejected_all[:, ids] = rejected
+    return SmoothedPose(pose=replace(pose, xy=xy_all, z=z_all), filled=filled,
+                        rejected=rejected_all, sampling_rate_hz=fs, resampled=resampled,
+                        warnings=tuple(notes))

@@ -30,6 +30,11 @@ from posecheck.legs import leg_length_px, repair_leg_swaps
 from posecheck.types import LANDMARK_INDEX as L
 from posecheck.types import Angles, Kinematics, PoseSequence
 
+#: Landmarks the core uses after filtering (shoulders, hips, knees, ankles, heels, toes);
+#: only these are conditioned (the others, e.g. arms for the overlay, stay as repaired).
+CORE_LANDMARKS = tuple(L[f"{s}_{p}"] for s in SIDES for p in (
+    "shoulder", "hip", "knee", "ankle", "heel", "foot_index"))
+
 #: Window (s) of the running majority vote of the facing cue in :func:`direction_per_frame`.
 DIRECTION_WINDOW_S = 1.0
 #: A direction segment shorter than this (s) is merged into its neighbours.
@@ -180,7 +185,7 @@ def compute_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None) 
         fixed = pose
     notes: list[str] = []
     if n >= 2:
-        sm = smooth_pose(fixed, cfg.filter)
+        sm = smooth_pose(fixed, cfg.filter, landmarks=CORE_LANDMARKS)
         xy, filled = sm.pose.xy, sm.filled
         notes.extend(sm.warnings)
         fs = sm.sampling_rate_hz

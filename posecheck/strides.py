@@ -75,8 +75,19 @@ class Stride:
 
 
 def _interp_at(series: np.ndarray, times: np.ndarray, t: float) -> float:
+    """Linear interpolation of ``series`` (n,) at time ``t`` between its finite samples
+    (as ``np.interp`` over the finite samples; NaN with fewer than 2). Looks at the two
+    frames around ``t`` first, so it is O(log n) in the usual case."""
+    if not np.isfinite(t):
+        return float("nan")
+    n = series.shape[0]
+    i = int(np.searchsorted(times, t))
+    lo, hi = max(i - 1, 0), min(i, n - 1)
+    if 0 < i < n and np.isfinite(series[lo]) and np.isfinite(series[hi]):
+        u = (t - times[lo]) / (times[hi] - times[lo])
+        return float(series[lo] + u * (series[hi] - series[lo]))
     ok = np.isfinite(series)
-    if ok.sum() < 2 or not np.isfinite(t):
+    if ok.sum() < 2:
         return float("nan")
     return float(np.interp(t, times[ok], series[ok]))
 
@@ -114,10 +125,24 @@ def compute_strides(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.nd
                     speeds.append((rel[j] - rel[i]) / (t[j] - t[i]))
     speed_px = float(np.median(speeds)) if speeds else float("nan")
     out: list[Stride] = []
+    tv = hip_mid - sh_mid
     for s_idx, side in enumerate(SIDES):
         o_idx = 1 - s_idx
         other = SIDES[o_idx]
         evs = by_side[side]
+        heel = xy[:, L[f"{side}_heel"]]
+        ankle = xy[:, L[f"{side}_ankle"]]
+        # ankle behind the trunk line: signed horizontal offset from the trunk line at ankle height
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s_line = (ankle[:, 1] - hip_mid[:, 1]) / tv[:, 1]
+            line_x = hip_mid[:, 0] + s_line * tv[:, 0]
+            behind = (ankle[:, 0] - line_x) * d < 0
+        ham = kin.hamstring[:, s_idx, :]
+        dl = np.gradient(ham[:, 0], t) if t.size >= 2 else np.full(t.size, np.nan)
+        toe_ahead = (xy[:, L[f"{side}_foot_index"], 0] - hip_mid[:, 0]) * d
+        knee = kin.knee_flexion[:, s_idx]
+        thigh = kin.thigh[:, s_idx]
+        okn = xy[:, L[f"{other}_knee"]]
         for k, to in enumerate(evs):
             if to.kind != "toe_off" or k + 1 >= len(evs) or evs[k + 1].kind != "touchdown":
                 continue
@@ -127,18 +152,8 @@ def compute_strides(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.nd
             if b - a < 3:
                 continue
             sw = slice(a, b)
-            knee = kin.knee_flexion[:, s_idx]
-            thigh = kin.thigh[:, s_idx]
             ip = _argmax(knee[sw])
             pk = a + ip if ip is not None else -1
-            heel = xy[:, L[f"{side}_heel"]]
-            ankle = xy[:, L[f"{side}_ankle"]]
-            # ankle behind the trunk line: signed horizontal offset from the trunk line at ankle height
-            tv = hip_mid - sh_mid
-            with np.errstate(invalid="ignore", divide="ignore"):
-                s_line = (ankle[:, 1] - hip_mid[:, 1]) / tv[:, 1]
-                line_x = hip_mid[:, 0] + s_line * tv[:, 0]
-                behind = (ankle[:, 0] - line_x) * d < 0
             fin = np.isfinite(ankle[sw, 0]) & np.isfinite(line_x[sw])
             it = _argmax(thigh[sw])
             # knee flexion when the thigh passes vertical (first − → + crossing in swing)
@@ -151,7 +166,6 @@ def compute_strides(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.nd
                     break
             # step-over: swing ankle vs stance (other) knee when the ankle passes it
             so, so_f = float("nan"), -1
-            okn = xy[:, L[f"{other}_knee"]]
             rel = (ankle[sw, 0] - okn[sw, 0]) * d[sw]
             for i in range(len(rel) - 1):
                 if rel[i] < 0 <= rel[i + 1]:
@@ -160,11 +174,9 @@ def compute_strides(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.nd
                     ky = okn[a + i, 1] + u * (okn[a + i + 1, 1] - okn[a + i, 1])
                     so, so_f = float((ky - ay) / shank_px), a + i + int(round(u))
                     break
-            ham = kin.hamstring[:, s_idx, :]
             late = slice(a + (b - a) // 2, min(b + 1, xy.shape[0]))
             ih = _argmax(ham[late, 0])
             hp = late.start + ih if ih is not None else -1
-            dl = np.gradient(ham[:, 0], t)
             prev_to = [e for e in tos if e.side == other and e.time_s < td.time_s]
             prev_td = [e for e in tds if e.side == other and e.time_s < td.time_s]
             flight = td.time_s - prev_to[-1].time_s if prev_to else float("nan")
@@ -194,8 +206,7 @@ def compute_strides(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.nd
                 knee_at_thigh_vertical_deg=kv, step_over_shank=so, step_over_frame=so_f,
                 thigh_separation_td_deg=(_interp_at(thigh, t, td.time_s)
                                          - _interp_at(kin.thigh[:, o_idx], t, td.time_s)),
-                foot_ahead_of_hip_td_leg=_interp_at(
-                    (xy[:, L[f"{side}_foot_index"], 0] - hip_mid[:, 0]) * d, t, td.time_s) / leg,
+                foot_ahead_of_hip_td_leg=_interp_at(toe_ahead, t, td.time_s) / leg,
                 shank_td_deg=_interp_at(kin.shank[:, s_idx], t, td.time_s),
                 hip_flexion_to_deg=_interp_at(kin.hip_flexion[:, s_idx], t, to.time_s),
                 knee_flexion_to_deg=_interp_at(knee, t, to.time_s),

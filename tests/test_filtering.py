@@ -112,6 +112,48 @@ def test_hampel_kernel_matches_reference(rng):
             np.testing.assert_array_equal(out[r], ro)
 
 
+@pytest.mark.parametrize("half", [3, 12, 40])
+def test_hampel_sorted_window_kernel_matches_reference_with_ties_and_short_rows(rng, half):
+    """The sliding sorted window (insert/delete/replace) against np.median on data full of
+    ties (integers), NaN runs, rows shorter than the window and even finite counts."""
+    m, n = 5, 120
+    x = rng.integers(-4, 5, (m, n)).astype(float)
+    x[rng.random((m, n)) < 0.15] = np.nan
+    x[2, 30:45] = np.nan
+    x[rng.random((m, n)) < 0.05] += 30.0
+    short = x[:, :half]                     # shorter than one window
+    for arr in (x, np.ascontiguousarray(short)):
+        for k, min_dev in [(3.0, 0.0), (2.0, 1.0)]:
+            out, mask = np.empty_like(arr), np.empty(arr.shape, np.bool_)
+            K._hampel(arr, half, k, min_dev, False, out, mask)
+            for r in range(arr.shape[0]):
+                ro, rm = ref_hampel(arr[r], half, k, min_dev)
+                np.testing.assert_array_equal(mask[r], rm)
+                np.testing.assert_array_equal(out[r], ro)
+
+
+def test_smooth_pose_landmark_subset_only_touches_those(rng):
+    from posecheck.filtering import smooth_pose
+    from posecheck.types import PoseSequence
+
+    n = 120
+    t = np.arange(n) / 60.0
+    xy = 300 + 40 * np.sin(2 * np.pi * 2.3 * t)[:, None, None] + rng.normal(0, 3, (n, 33, 2))
+    z = rng.normal(0, 1, (n, 33))
+    ones = np.ones((n, 33))
+    pose = PoseSequence(xy=xy, z=z, visibility=ones, presence=ones, world=np.zeros((n, 33, 3)),
+                        times=t, frame_size=(640, 480))
+    full = smooth_pose(pose)
+    sub = smooth_pose(pose, landmarks=(25, 26))
+    np.testing.assert_allclose(sub.pose.xy[:, [25, 26]], full.pose.xy[:, [25, 26]])
+    others = [i for i in range(33) if i not in (25, 26)]
+    np.testing.assert_array_equal(sub.pose.xy[:, others], xy[:, others])
+    np.testing.assert_array_equal(sub.pose.z, z)
+    assert not sub.filled[:, others].any() and not sub.rejected[:, others].any()
+    with pytest.raises(ValueError):
+        smooth_pose(pose, landmarks=(40,))
+
+
 def test_hampel_kernel_median_replacement(rng):
     x = np.sin(np.linspace(0, 6, 200))[None, :].copy()
     x[0, 50] += 10
