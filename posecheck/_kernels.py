@@ -203,3 +203,67 @@ def _rolling_percentile(x, half, q, min_count, out):
         lo = int(math.floor(pos))
         hi = min(lo + 1, c - 1)
         out[i] = buf[lo] + (pos - lo) * (buf[hi] - buf[lo])
+
+
+@njit(cache=True)
+def _periodic_leg_costs(fl, fr, swapped, period, max_k, cost_keep, cost_swap):
+    """Stride-periodicity evidence for the leg labels of every frame.
+
+    ``fl``, ``fr``: (n, m) leg features labelled left / right (hip-relative positions in leg
+    lengths, flattened); ``swapped``: (n,) bool, the current labelling of every frame (the
+    references); ``period``: step period in frames (half a stride). For frame t and each
+    k in ±1..±max_k with t + k·period inside the clip, the reference pair is the *same* legs
+    a whole stride away (k even) or the *other* legs half a stride away (k odd), taken
+    under the current labelling. ``cost_keep[t]`` / ``cost_swap[t]`` = median over the
+    references of the summed Euclidean distances of the two legs when frame t keeps / swaps
+    its labels; NaN when no reference with finite features exists.
+    """
+    n = fl.shape[0]
+    m = fl.shape[1]
+    keep = np.empty(2 * max_k)
+    swap = np.empty(2 * max_k)
+    for t in range(n):
+        cost_keep[t] = math.nan
+        cost_swap[t] = math.nan
+        finite = True
+        for j in range(m):
+            if not (math.isfinite(fl[t, j]) and math.isfinite(fr[t, j])):
+                finite = False
+        if not finite:
+            continue
+        cnt = 0
+        for kk in range(-max_k, max_k + 1):
+            if kk == 0:
+                continue
+            s = t + kk * period
+            if s < 0 or s >= n:
+                continue
+            other = (kk % 2) != 0
+            # reference "left" / "right" legs at s under the current labelling
+            ref_is_fl = swapped[s] == other  # left ref = fl[s] unless exactly one flip applies
+            d_keep = 0.0
+            d_swap = 0.0
+            ok = True
+            for side in range(2):
+                dk = 0.0
+                ds = 0.0
+                for j in range(m):
+                    if side == 0:
+                        ref = fl[s, j] if ref_is_fl else fr[s, j]
+                    else:
+                        ref = fr[s, j] if ref_is_fl else fl[s, j]
+                    if not math.isfinite(ref):
+                        ok = False
+                    own = fl[t, j] if side == 0 else fr[t, j]
+                    alt = fr[t, j] if side == 0 else fl[t, j]
+                    dk += (own - ref) ** 2
+                    ds += (alt - ref) ** 2
+                d_keep += math.sqrt(dk)
+                d_swap += math.sqrt(ds)
+            if ok:
+                keep[cnt] = d_keep
+                swap[cnt] = d_swap
+                cnt += 1
+        if cnt > 0:
+            cost_keep[t] = np.median(keep[:cnt])
+            cost_swap[t] = np.median(swap[:cnt])

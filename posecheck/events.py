@@ -14,17 +14,21 @@ Method (``docs/metrics.md`` §Gait events):
    foot is on the ground while ``h < contact_threshold`` (default 0.04 leg lengths, about
    3.5 cm for a 1.80 m athlete). Runs of contact shorter than 0.03 s are noise; gaps
    shorter than 0.02 s inside a contact are closed.
-4. Touchdown and toe-off times are interpolated linearly between the two frames around the
-   threshold crossing (sub-frame), then shifted to where the line through those two
-   samples reaches the contact level (``h`` = median in contact), so the threshold does
-   not bias the timing.
+4. Rough events are where the contact score crosses 1 (linear, sub-frame). If the feet
+   are clean enough (:func:`foot_noise` below a third of the foot's per-frame descent at
+   touchdown), each event is re-timed on feet that are not low-passed
+   (:func:`refine_event`): touchdown = the descending foot reaches its contact level
+   (a line fitted over the contact), toe-off = the toe leaves it.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from posecheck import _kernels
+from posecheck.filtering import lowpass
 from posecheck.types import LANDMARK_INDEX as L
 from posecheck.types import GaitEvent
 
@@ -34,6 +38,15 @@ GROUND_WINDOW_S = 0.25
 #: Percentile of the feet's lowest points in that window taken as the rough ground level.
 GROUND_PERCENTILE = 90.0
 MIN_CONTACT_S = 0.03
+#: Typical vertical speed of the foot at touchdown in leg lengths per second (~1 m/s for
+#: a 0.9 m leg; docs/metrics.md §3).
+LANDING_SPEED_LEG = 1.1
+#: Events are refined on the unfiltered feet only if their noise (per frame) is below this
+#: fraction of the foot's descent in one frame at touchdown; noisier landmarks (MediaPipe
+#: at 60–120 fps) keep the threshold crossing on the 10 Hz-filtered feet.
+NOISE_FRACTION = 1.0 / 3.0
+#: Low-pass cut-off of the touchdown foot signal as a fraction of the frame rate.
+EVENT_CUTOFF_FRACTION = 0.25
 MAX_GAP_S = 0.02
 #: A foot whose toe moves slower than this fraction of the running speed relative to the
 #: ground counts as still (on the ground).
@@ -128,8 +141,8 @@ def running_speed_px(toe_x: np.ndarray, hip_x: np.ndarray, times: np.ndarray,
     return sign * float(np.median(mag[mag.size // 2:]))
 
 
-def detect_events(xy, times, leg_px: float, threshold: float = 0.04) -> tuple[
-        tuple[GaitEvent, ...], np.ndarray, np.ndarray]:
+def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
+                  fast_xy=None) -> tuple[tuple[GaitEvent, ...], np.ndarray, np.ndarray]:
     """Touchdowns and toe-offs of both feet.
 
     A foot is on the ground when it is near the ground line (height < ``threshold`` leg
@@ -143,6 +156,8 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04) -> tuple[
         times: (n,) real seconds, strictly increasing.
         leg_px: leg length in pixels (thigh + shank).
         threshold: contact threshold, leg lengths above the ground line.
+        fast_xy: (n, 33, 2) the same landmarks with less smoothing (e.g. the kinematics'
+            ``xy_events``), used to time each event (:func:`refine_event`); ``None`` = ``xy``.
 
     Returns:
         ``(events, contact, height)``: events sorted by time; (n, 2) bool contact per frame
@@ -158,6 +173,19 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04) -> tuple[
     foot_y = lowest_foot_y(xy)
     ground, rough = ground_line(foot_y, t, leg_px, threshold)
     height = (ground[:, None] - foot_y) / leg_px
+    fast = xy if fast_xy is None else np.asarray(fast_xy, dtype=np.float64)
+    # height in the image (leg lengths, up): the refinement fits its own contact level per
+    # contact, so the ground line (piecewise linear, with knots mid-contact) is not needed.
+    # Toe-offs on the unfiltered feet (the toe leaves with a sharp upward acceleration that
+    # any low-pass smears backwards), touchdowns low-passed at fps/4 (the slower descent
+    # needs the noise removed; the smoothing spans the same number of frames at any rate).
+    h_raw = -lowest_foot_y(fast) / leg_px
+    h_td = h_raw
+    refine = fast_xy is not None and foot_noise(h_raw, rough) < NOISE_FRACTION * LANDING_SPEED_LEG / fps
+    if refine:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            h_td = lowpass(h_raw, t, EVENT_CUTOFF_FRACTION * fps)
     toe_x = foot_x(xy)
     hip_x = 0.5 * (xy[:, L["left_hip"], 0] + xy[:, L["right_hip"], 0])
     v_run = running_speed_px(toe_x, hip_x, t, rough)
@@ -180,9 +208,11 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04) -> tuple[
             contact[:, j] = m
             for a, b in _runs(m):
                 if a > 0 and np.isfinite(s[a - 1]) and np.isfinite(s[a]):
-                    events.append(_event(side, "touchdown", t, s, a - 1, a))
+                    ev = _event(side, "touchdown", t, s, a - 1, a)
+                    events.append(refine_event(ev, t, h_td[:, j], a, b, fps) if refine else ev)
                 if b < n and np.isfinite(s[b - 1]) and np.isfinite(s[b]):
-                    events.append(_event(side, "toe_off", t, s, b - 1, b))
+                    ev = _event(side, "toe_off", t, s, b - 1, b)
+                    events.append(refine_event(ev, t, h_raw[:, j], a, b, fps) if refine else ev)
     events.sort(key=lambda e: e.time_s)
     return tuple(events), contact, height
 
@@ -195,6 +225,116 @@ def _event(side: str, kind: str, t: np.ndarray, s: np.ndarray, i0: int, i1: int)
     time = float(t[i0] + u * (t[i1] - t[i0]))
     frame = int(np.searchsorted(t, time - 1e-9))
     return GaitEvent(side=side, kind=kind, time_s=time, frame=frame)
+
+
+#: Half-width (s) of the search window around a rough event for its refinement.
+REFINE_WINDOW_S = 0.05
+#: Smallest height above the contact level (leg lengths) that counts as "off the ground"
+#: in the refinement; the noise of the foot height in contact raises it (see
+#: :func:`refine_event`).
+MIN_LIFT = 0.004
+
+
+def foot_noise(h: np.ndarray, contact: np.ndarray) -> float:
+    """Frame-to-frame noise (leg lengths, robust SD) of the foot heights ``h`` (n, 2) in
+    the (rough) contact frames ``contact`` (n, 2): the median absolute second difference
+    × 1.4826 / √6 (white noise of SD σ has second differences of SD √6 σ). NaN-safe;
+    ``inf`` without enough samples."""
+    d2 = []
+    for j in range(2):
+        x = h[:, j]
+        m = contact[:, j]
+        dd = x[2:] - 2 * x[1:-1] + x[:-2]
+        dd = dd[m[2:] & m[1:-1] & m[:-2] & np.isfinite(dd)]
+        d2.append(dd)
+    d = np.concatenate(d2)
+    if d.size < 5:
+        return float("inf")
+    return float(1.4826 * np.median(np.abs(d - np.median(d))) / np.sqrt(6.0))
+
+
+def _root_after(tq: np.ndarray, rq: np.ndarray, lo: float, hi: float, forward: bool) -> float:
+    """Time in [lo, hi] where the curve through samples (tq, rq) (heights above the contact
+    level, > 0) reaches 0: the quadratic through the three samples nearest the gap if it
+    crosses there with the right slope, else the line through the two nearest (clipped)."""
+    order = np.argsort(tq)
+    tq, rq = tq[order], rq[order]
+    near = -1 if forward else 0            # sample closest to the contact
+    if tq.size >= 3:
+        sel = slice(-3, None) if forward else slice(0, 3)
+        x0 = tq[near]
+        c2, c1, c0 = np.polyfit(tq[sel] - x0, rq[sel], 2)
+        roots = np.roots([c2, c1, c0]) if c2 != 0 else np.array([-c0 / c1]) if c1 else np.array([])
+        roots = roots[np.isreal(roots)].real + x0
+        slope = 2 * c2 * (roots - x0) + c1
+        ok = (roots >= lo - 1e-12) & (roots <= hi + 1e-12) & ((slope < 0) if forward else (slope > 0))
+        if ok.any():
+            return float(roots[ok][np.argmin(np.abs(roots[ok] - tq[near]))])
+    if tq.size >= 2:
+        sel = slice(-2, None) if forward else slice(0, 2)
+        (t1, t2), (r1, r2) = tq[sel], rq[sel]
+        if r1 != r2:
+            x = t1 + (0.0 - r1) * (t2 - t1) / (r2 - r1)
+            return float(min(max(x, lo), hi))
+    return float(lo if not forward else hi)
+
+
+def refine_event(ev: GaitEvent, t: np.ndarray, h: np.ndarray, a: int, b: int,
+                 fps: float) -> GaitEvent:
+    """Time a rough event on a less-smoothed foot height.
+
+    ``h`` (n,) is the lowest foot point's height in the image (leg lengths, up; any offset)
+    from lightly filtered landmarks; ``[a, b)`` is the rough contact (frames). The contact level
+    ``c(t)`` is the line fitted to ``h`` over the middle half of the contact (a pinned toe
+    drifts in the image of a panning camera, up to ~0.5 leg lengths/s on the synthetic
+    clips, so the level is not a constant), ``eps`` the larger of :data:`MIN_LIFT` and 3×
+    the robust deviation of ``h`` about it. A touchdown is the
+    instant the descending foot reaches ``c``: the first frame at most ``eps`` above ``c`` 
+    ends the descent, and the time is extrapolated forward from the frames before it (the
+    quadratic through the last three if it crosses in that frame interval while still
+    descending, else the line through the last two). A toe-off is the mirror image: the
+    last frame on the level, extrapolated backward from the first airborne frames. Falls
+    back to ``ev`` (the threshold crossing) if there are not enough finite samples.
+    """
+    n = h.shape[0]
+    q = max(1, (b - a) // 4)
+    sl = slice(a + q, b - q) if b - a >= 4 else slice(a, b)
+    tm, hm = t[sl], h[sl]
+    ok = np.isfinite(hm)
+    if ok.sum() < 2:
+        return ev
+    tm, hm = tm[ok], hm[ok]
+    t_ref = float(np.mean(tm))
+    slope, c0 = np.polyfit(tm - t_ref, hm, 1) if tm.size >= 3 else (0.0, float(np.median(hm)))
+    res = hm - (c0 + slope * (tm - t_ref))
+    eps = max(MIN_LIFT, 3.0 * 1.4826 * float(np.median(np.abs(res - np.median(res)))))
+    r = h - (c0 + slope * (t - t_ref))
+    w = max(3, int(round(REFINE_WINDOW_S * fps)))
+    centre = (a + b) // 2
+    if ev.kind == "touchdown":
+        idx = np.arange(max(1, a - w), min(centre, n))
+        on = idx[np.isfinite(r[idx]) & (r[idx] <= eps)]
+        if on.size == 0:
+            return ev
+        i = int(on[0])
+        pre = np.arange(max(0, i - 3), i)
+        pre = pre[np.isfinite(r[pre]) & (r[pre] > eps)]
+        if pre.size == 0 or pre[-1] != i - 1:
+            return ev
+        time = _root_after(t[pre], r[pre], float(t[i - 1]), float(t[i]), forward=True)
+    else:
+        idx = np.arange(max(centre, 0), min(b + w, n - 1))
+        on = idx[np.isfinite(r[idx]) & (r[idx] <= eps)]
+        if on.size == 0:
+            return ev
+        i = int(on[-1])
+        post = np.arange(i + 1, min(n, i + 4))
+        post = post[np.isfinite(r[post]) & (r[post] > eps)]
+        if post.size == 0 or post[0] != i + 1:
+            return ev
+        time = _root_after(t[post], r[post], float(t[i]), float(t[i + 1]), forward=False)
+    frame = int(np.searchsorted(t, time - 1e-9))
+    return GaitEvent(side=ev.side, kind=ev.kind, time_s=time, frame=frame)
 
 
 MIN_TIMING_FPS = 59.0  #: 59.94 fps phone clips count as 60

@@ -35,6 +35,12 @@ from posecheck.types import Angles, Kinematics, PoseSequence
 CORE_LANDMARKS = tuple(L[f"{s}_{p}"] for s in SIDES for p in (
     "shoulder", "hip", "knee", "ankle", "heel", "foot_index"))
 
+#: Leg length (pixels) at which the filter's Hampel floor ``hampel_min_dev`` applies as is.
+HAMPEL_REF_LEG_PX = 200.0
+
+#: Landmarks conditioned without low-pass for the gait events (hips, heels, toes).
+EVENT_LANDMARKS = tuple(L[f"{s}_{p}"] for s in SIDES for p in ("hip", "heel", "foot_index"))
+
 #: Window (s) of the running majority vote of the facing cue in :func:`direction_per_frame`.
 DIRECTION_WINDOW_S = 1.0
 #: A direction segment shorter than this (s) is merged into its neighbours.
@@ -184,11 +190,22 @@ def compute_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None) 
         swapped = np.zeros(n, dtype=bool)
         fixed = pose
     notes: list[str] = []
+    xy_events = None
     if n >= 2:
+        # the Hampel floor is in pixels; scale it with the athlete's size in the image so the
+        # result does not depend on zoom (floor = hampel_min_dev at a 200 px leg)
+        leg0 = leg_length_px(fixed.xy)
+        if np.isfinite(leg0) and leg0 > 0:
+            cfg = replace(cfg, filter=replace(
+                cfg.filter, hampel_min_dev=cfg.filter.hampel_min_dev * leg0 / HAMPEL_REF_LEG_PX))
         sm = smooth_pose(fixed, cfg.filter, landmarks=CORE_LANDMARKS)
         xy, filled = sm.pose.xy, sm.filled
         notes.extend(sm.warnings)
         fs = sm.sampling_rate_hz
+        # gait events are timed on feet that are not low-passed (docs/metrics.md §3)
+        ev = smooth_pose(fixed, replace(cfg.filter, cutoff_hz=None), landmarks=EVENT_LANDMARKS)
+        xy_events = np.full_like(ev.pose.xy, np.nan)
+        xy_events[:, EVENT_LANDMARKS] = ev.pose.xy[:, EVENT_LANDMARKS]
     else:
         xy, filled, fs = fixed.xy, np.zeros((n, 33), dtype=bool), float("nan")
     ang = angles_from_landmarks(xy, direction)
@@ -200,7 +217,7 @@ def compute_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None) 
         knee_flexion_raw=raw_angles.knee_flexion, hip_flexion_raw=raw_angles.hip_flexion,
         leg_swapped=swapped, filled=filled, leg_length_px=leg_length_px(xy),
         sampling_rate_hz=fs, near_side="right" if clip_dir > 0 else "left",
-        notes=tuple(notes))
+        notes=tuple(notes), xy_events=xy_events)
 
 
 def best_angles(kin: Kinematics) -> Angles:

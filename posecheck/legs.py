@@ -9,8 +9,18 @@ is kinematic continuity: at the start and end of a swapped run each labelled tra
 jumps from one leg to the other (typically 0.3–1.3 leg lengths in one frame), while a real
 foot at 60–240 fps accelerates smoothly.
 
-:func:`repair_leg_swaps` therefore runs a second-order Viterbi (numba kernel
-``_kernels._leg_swap_viterbi``) over the states "labels as given" / "labels swapped" with
+:func:`repair_leg_swaps` uses the one thing a swap cannot fake: **stride periodicity**. At
+sprinting speed the cycle repeats, so each leg at frame t looks like the same leg a whole
+stride earlier and later, and like the other leg half a stride away. With the step period P
+estimated from the label-free sum of both legs' features (autocorrelation), every frame's
+labels are compared with the legs at t ± P, ± 2P, ± 3P, ± 4P (numba kernel
+``_kernels._periodic_leg_costs``, median over the references, so the swapped minority among
+them cannot outvote the rest) and kept or exchanged, whichever fits; a second pass uses the
+repaired labels as references. On the synthetic clips (full model) this leaves 0–2.8 % of
+frames mislabelled where MediaPipe had 6.7–10 % (``docs/metrics.md``).
+
+Clips shorter than two strides have too few references; there a second-order Viterbi
+(``_kernels._leg_swap_viterbi``) over "labels as given" / "labels swapped" decides, with
 
 * transition cost = summed norm of the second difference (acceleration per frame², in leg
   lengths) of the relabelled knee, ankle, heel and toe trajectories of both legs;
@@ -45,6 +55,12 @@ RIGHT_IDS = np.array([L[f"right_{p}"] for p in LEG_POINTS])
 SWITCH_COST = 0.4
 #: Cost of one *second* spent in the swapped state (per frame: this / fps).
 SWAP_COST_PER_S = 12.0
+#: References each side for the periodicity test (±1..±4 half-strides).
+PERIODIC_REFERENCES = 4
+#: Passes of the periodicity test (the second uses the first one's labels as references).
+PERIODIC_PASSES = 2
+#: Step frequency search range for the period (steps per second; sprinting is ~3.5–5.5).
+STEP_FREQ_RANGE_HZ = (2.5, 6.0)
 
 
 @dataclass(frozen=True)
@@ -133,6 +149,60 @@ def detect_leg_swaps(xy, times, scale_px: float | None = None,
     return out.astype(bool)
 
 
+def _leg_features(xy: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 8) left and right leg features: knee, ankle, heel, toe relative to the hip
+    midpoint, in leg lengths (so camera panning and zoom do not matter)."""
+    hip = 0.5 * (xy[:, L["left_hip"]] + xy[:, L["right_hip"]])
+    fl = (xy[:, LEFT_IDS] - hip[:, None]) / scale
+    fr = (xy[:, RIGHT_IDS] - hip[:, None]) / scale
+    n = xy.shape[0]
+    return np.ascontiguousarray(fl.reshape(n, -1)), np.ascontiguousarray(fr.reshape(n, -1))
+
+
+def step_period_frames(fl: np.ndarray, fr: np.ndarray, fps: float) -> int | None:
+    """Step period in frames from the autocorrelation of the label-free sum ``fl + fr``
+    ((n, m) features; the sum repeats every step whichever leg is which). ``None`` when the
+    clip is shorter than two strides or shows no periodicity (correlation < 0.3)."""
+    u = fl + fr
+    ok = np.isfinite(u).all(axis=1)
+    u = np.where(ok[:, None], u - np.nanmean(u[ok], axis=0) if ok.any() else 0.0, 0.0)
+    lo = max(2, int(np.floor(fps / STEP_FREQ_RANGE_HZ[1])))
+    hi = int(np.ceil(fps / STEP_FREQ_RANGE_HZ[0]))
+    n = u.shape[0]
+    if n < 4 * lo + 1:
+        return None
+    best, best_p = -1.0, None
+    for p in range(lo, min(hi, (n - 1) // 4) + 1):
+        a, b = u[:-p], u[p:]
+        den = np.sqrt(np.sum(a * a) * np.sum(b * b))
+        r = float(np.sum(a * b) / den) if den > 0 else -1.0
+        if r > best:
+            best, best_p = r, p
+    return best_p if best >= 0.3 else None
+
+
+def periodic_leg_swaps(xy, times, scale_px: float | None = None) -> np.ndarray | None:
+    """(n,) bool frames whose leg labels contradict the stride periodicity (module
+    docstring), or ``None`` when the clip is too short or not periodic enough to tell."""
+    xy = np.asarray(xy, dtype=np.float64)
+    t = np.asarray(times, dtype=np.float64)
+    n = xy.shape[0]
+    scale = leg_length_px(xy) if scale_px is None else float(scale_px)
+    if n < 5 or not (np.isfinite(scale) and scale > 0):
+        return None
+    fl, fr = _leg_features(xy, scale)
+    fps = 1.0 / float(np.median(np.diff(t)))
+    period = step_period_frames(fl, fr, fps)
+    if period is None:
+        return None
+    swapped = np.zeros(n, dtype=np.bool_)
+    keep, swap = np.empty(n), np.empty(n)
+    for _ in range(PERIODIC_PASSES):
+        _kernels._periodic_leg_costs(fl, fr, swapped, period, PERIODIC_REFERENCES, keep, swap)
+        swapped = np.isfinite(keep) & (swap < keep)
+    return swapped
+
+
 def repair_leg_swaps(xy, times, direction: int, switch_cost: float = SWITCH_COST,
                      swap_cost_per_s: float = SWAP_COST_PER_S) -> LegSwapRepair:
     """Detect and undo left/right leg label swaps in raw landmarks.
@@ -147,6 +217,8 @@ def repair_leg_swaps(xy, times, direction: int, switch_cost: float = SWITCH_COST
     """
     xy = np.asarray(xy, dtype=np.float64)
     scale = leg_length_px(xy)
-    swapped = detect_leg_swaps(xy, times, scale, switch_cost, swap_cost_per_s)
+    swapped = periodic_leg_swaps(xy, times, scale)
+    if swapped is None:  # shorter than two strides: continuity alone
+        swapped = detect_leg_swaps(xy, times, scale, switch_cost, swap_cost_per_s)
     return LegSwapRepair(xy=swap_legs(xy, swapped), swapped=swapped,
                          near_side=near_side(direction), leg_length_px=scale)

@@ -168,6 +168,9 @@ class Kinematics:
         sampling_rate_hz: real frames per second used by the filters.
         near_side: ``"right"`` or ``"left"``, the leg facing the camera.
         notes: filter notes (e.g. low-pass skipped).
+        xy_events: (n, 33, 2) swap-repaired landmarks with outlier rejection and gap filling
+            but no low-pass (feet and hips only; others NaN), for timing gait events
+            (``events.detect_events``); ``None`` if not computed.
     """
 
     xy: np.ndarray
@@ -188,6 +191,7 @@ class Kinematics:
     sampling_rate_hz: float
     near_side: str
     notes: tuple[str, ...] = ()
+    xy_events: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

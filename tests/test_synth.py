@@ -190,6 +190,16 @@ def test_stance_foot_does_not_slide(style, request):
             assert np.abs(seg - seg[0]).max() < 1e-6
             n_checked += 1
     assert n_checked >= 2
+    # the instant before touchdown, from the cycle itself: the designed landing velocity
+    from tools.synth.motion import TOE_TD_DOWN_MPS, TOE_TD_FORWARD_MPS
+
+    cyc = gt.cycle
+    ts = np.array([cyc.T - 2e-4, cyc.T - 1e-4])
+    a = cyc.legs["L"](ts)
+    p = cyc._toe_to_contact(ts, a["thigh"], a["knee"], a["foot"] - (a["thigh"] - a["knee"]),
+                            a["foot"] - a["toes"])
+    v = (p[1] - p[0]) / 1e-4
+    np.testing.assert_allclose(v, [TOE_TD_FORWARD_MPS, -TOE_TD_DOWN_MPS], atol=0.05)
 
 
 def test_styles_differ_as_documented(front, back):
@@ -270,3 +280,40 @@ def test_render_frame_has_person_pixels():
     assert img.std() > 20
     occ = r.occlusion(0)
     assert set(occ) == set(gt.px)
+
+
+@pytest.mark.parametrize("style", ["front", "back", "mixed"])
+def test_foot_lands_with_a_downward_velocity(style, request):
+    """The swing toe comes down onto the track (about 1 m/s down, moving backward relative
+    to the hip) instead of gliding in at zero velocity, and lands 0.3–0.45 leg lengths ahead
+    of the hip (docs/synthetic_sprinter.md)."""
+    gt = request.getfixturevalue(style)
+    d, t = gt.params.direction, gt.times
+    leg = gt.cycle.L1 + gt.cycle.L2
+    hip = 0.5 * (gt.world_pts["hip.L"] + gt.world_pts["hip.R"])
+    n_checked = 0
+    for e in gt.payload["events"]:
+        if e["type"] != "touchdown" or not 2 <= e["frame"] < len(t):
+            continue
+        s = "L" if e["side"] == "left" else "R"
+        toe = gt.world_pts[f"toe.{s}"]
+        i = e["frame"]
+        j = i - 1 if e["time"] - t[i - 1] > 1e-3 else i - 2      # last swing frame
+        vy = (toe[j, 1] - toe[j - 1, 1]) * gt.params.fps  # mean over the last swing frame
+        v_rel = d * ((toe[j, 0] - toe[j - 1, 0]) - (hip[j, 0] - hip[j - 1, 0])) * gt.params.fps
+        assert -4.0 < vy < -0.7                       # m/s, down (still decelerating)
+        assert v_rel < -0.5 * gt.cycle.v              # backward relative to the hip
+        ahead = d * (toe[i, 0] - hip[i, 0]) / leg
+        assert 0.3 <= ahead <= 0.45
+        n_checked += 1
+    assert n_checked >= 2
+    # the instant before touchdown, from the cycle itself: the designed landing velocity
+    from tools.synth.motion import TOE_TD_DOWN_MPS, TOE_TD_FORWARD_MPS
+
+    cyc = gt.cycle
+    ts = np.array([cyc.T - 2e-4, cyc.T - 1e-4])
+    a = cyc.legs["L"](ts)
+    p = cyc._toe_to_contact(ts, a["thigh"], a["knee"], a["foot"] - (a["thigh"] - a["knee"]),
+                            a["foot"] - a["toes"])
+    v = (p[1] - p[0]) / 1e-4
+    np.testing.assert_allclose(v, [TOE_TD_FORWARD_MPS, -TOE_TD_DOWN_MPS], atol=0.05)

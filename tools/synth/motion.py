@@ -38,6 +38,10 @@ from scipy.interpolate import CubicHermiteSpline
 from .body import Body
 
 G = 9.81
+#: Toe-tip velocity at touchdown over the ground (m/s): forward (so backward relative to the
+#: hip, which moves at the running speed) and downward. See docs/synthetic_sprinter.md.
+TOE_TD_FORWARD_MPS = 1.5
+TOE_TD_DOWN_MPS = 1.0
 
 #: (back-kick value, front-side value); the style knob interpolates linearly.
 STYLE_KEYS: dict[str, tuple[float, float]] = {
@@ -57,6 +61,7 @@ STYLE_KEYS: dict[str, tuple[float, float]] = {
     "knee_at_thigh_peak": (48.0, 88.0),
     "knee_late_drop": (5.0, 6.0),    # knee extends this far below knee_td before touchdown
     "ankle_swing": (-22.0, 4.0),     # ankle dorsiflexion in mid-swing (toe up for front-side)
+    "landing_window": (1.0, 1.0),    # approach = this fraction of (thigh peak -> touchdown)
     "lean": (9.0, 6.0),
     "arm_amp": (44.0, 56.0),         # shoulder swing amplitude about the mean
     "arm_mean": (2.0, 8.0),
@@ -277,28 +282,98 @@ class SprintCycle:
         m_to, m_to_r = float(mtp(s1)[0]), d(mtp(s1)[0], mtp(s1h)[0])
         m_td, m_td_r = float(mtp(s0)[0]), d(mtp(s0h)[0], mtp(s0)[0])
         mtp_sw = _hermite([(tc, m_to, m_to_r), (tc + 0.1 * T, 8.0, 0.0), (T, m_td, m_td_r)])
-        knee_c, ankle_c = self._clearance(thigh, knee, ankle, mtp_sw)
-        return LegCycle(T, tc, self.stance, thigh, knee_c, ankle_c, mtp_sw)
+        t_land = T - k["landing_window"] * (T - t_pk)
+        knee_c, ankle_c = self._clearance(thigh, knee, ankle, mtp_sw, t_land)
+        knee_l, ankle_l = self._landing(thigh, knee_c, ankle_c, mtp_sw, t_land)
+        return LegCycle(T, tc, self.stance, thigh, knee_l, ankle_l, mtp_sw)
 
-    def _swing_low(self, t, th, kn, ank, mtp):
-        """Lowest of toe tip / heel minus the toe tip's contact height (m) in swing."""
-        hip_y = self.root_y_step(np.mod(t, self.Ts))
+    def _foot_points(self, th, kn, ank, mtp):
+        """Toe tip and heel (forward, up) relative to the hip (m) for swing angles (deg)."""
         ankle = seg_vec(th, self.L1) + seg_vec(th - kn, self.L2)
         foot = ank + (th - kn)
         toe = ankle - rot2(foot, self.a_rel) - rot2(foot - mtp, self.m_rel)
         heel = ankle + rot2(foot, self.h_rel)
+        return toe, heel
+
+    def _toe_to_contact(self, t, th, kn, ank, mtp):
+        """Toe tip (forward, up) in m relative to the point where it lands at the next
+        touchdown (leg time ``T``); ``t`` is leg time (s) in swing."""
+        toe, _ = self._foot_points(th, kn, ank, mtp)
+        hip = np.stack([self.dx_td - self.v * (self.T - t),
+                        self.root_y_step(np.mod(t, self.Ts)) - self.h_toe], -1)
+        return hip + toe
+
+    def _swing_low(self, t, th, kn, ank, mtp):
+        """Lowest of toe tip / heel minus the toe tip's contact height (m) in swing."""
+        hip_y = self.root_y_step(np.mod(t, self.Ts))
+        toe, heel = self._foot_points(th, kn, ank, mtp)
         return hip_y + np.minimum(toe[:, 1], heel[:, 1]) - self.h_toe
 
-    def _clearance(self, thigh, knee, ankle, mtp, margin: float = 0.012):
+    def _landing(self, thigh, knee, ankle, mtp, t_land):
+        """Knee and ankle over the approach ``[t_land, T]`` so that the toe tip lands with
+        the touchdown velocity of a real sprinter instead of gliding in.
+
+        The toe tip (relative to its landing point) follows a cubic in time from where the
+        swing curves put it at ``t_land`` (same position and velocity, so the motion stays
+        C1 there) to the landing point, which it reaches at the touchdown instant with a
+        velocity of ``TOE_TD_FORWARD_MPS`` forward over the ground (i.e. moving backward
+        relative to the hip) and ``TOE_TD_DOWN_MPS`` downward. The thigh keeps its curve;
+        knee flexion and ankle angle follow by exact inverse kinematics (damped Newton on the
+        two angles, started from the swing curves, which meet the stance posture at
+        touchdown). The foot therefore hits the track with a velocity discontinuity, as at
+        a real impact; the stance phase (toe pinned) is unchanged.
+        """
+        T = self.T
+        if t_land >= T - 1e-3:
+            return knee, ankle
+        grid = np.linspace(t_land, T, 600)
+        th, kn, an, mt = thigh(grid), knee(grid), ankle(grid), mtp(grid)
+        p = self._toe_to_contact(grid, th, kn, an, mt)
+        h = 1e-5
+        ga = np.array([t_land, t_land + h])
+        pa = self._toe_to_contact(ga, thigh(ga), knee(ga), ankle(ga), mtp(ga))
+        va = (pa[1] - pa[0]) / h
+        target = np.stack([
+            CubicHermiteSpline([t_land, T], [p[0, c], 0.0],
+                               [va[c], (TOE_TD_FORWARD_MPS, -TOE_TD_DOWN_MPS)[c]])(grid)
+            for c in range(2)], -1)
+        kn, an = kn.copy(), an.copy()
+        for _ in range(40):
+            r = self._toe_to_contact(grid, th, kn, an, mt) - target
+            if np.abs(r).max() < 1e-7:
+                break
+            jk = (self._toe_to_contact(grid, th, kn + 1e-3, an, mt) - r - target) / 1e-3
+            ja = (self._toe_to_contact(grid, th, kn, an + 1e-3, mt) - r - target) / 1e-3
+            det = jk[:, 0] * ja[:, 1] - jk[:, 1] * ja[:, 0]
+            dk = -(ja[:, 1] * r[:, 0] - ja[:, 0] * r[:, 1]) / det
+            da = -(-jk[:, 1] * r[:, 0] + jk[:, 0] * r[:, 1]) / det
+            kn += np.clip(dk, -5.0, 5.0)
+            an += np.clip(da, -5.0, 5.0)
+        if np.abs(r).max() > 1e-5 or np.abs(np.diff(kn)).max() > 2.0:
+            raise ValueError("landing approach unreachable: adjust the style keys")
+        kn[-1], an[-1] = knee(np.array([T]))[0], ankle(np.array([T]))[0]
+
+        def knee_l(ts, _f=knee, _k=kn):
+            ts = np.asarray(ts, float)
+            return np.where(ts >= t_land, np.interp(ts, grid, _k), _f(ts))
+
+        def ankle_l(ts, _f=ankle, _a=an):
+            ts = np.asarray(ts, float)
+            return np.where(ts >= t_land, np.interp(ts, grid, _a), _f(ts))
+
+        return knee_l, ankle_l
+
+    def _clearance(self, thigh, knee, ankle, mtp, t_land, margin: float = 0.012):
         """Knee and ankle curves corrected wherever the swing foot would scuff the ground.
 
         Gauss-Newton on (knee flexion, ankle dorsiflexion): smooth corrections (zero within
-        8 ms of toe-off and touchdown, full beyond 30 ms) are added until the lowest of toe
-        tip and heel clears the ground by ``margin`` (m) through the swing.
+        8 ms of toe-off and from the start of the landing approach ``t_land`` on, full beyond
+        30 ms from both) are added until the lowest of toe tip and heel clears the ground by
+        ``margin`` (m) through the swing; the approach itself is shaped by :meth:`_landing`.
         """
         tc, T = self.t_c, self.T
         grid = np.linspace(tc, T, 800)
-        near = np.minimum(grid - tc, T - grid)
+        near = np.minimum(grid - tc, t_land - grid + 0.008)
         w = np.clip((near - 0.008) / 0.022, 0, 1)
         w = w * w * (3 - 2 * w)
         ck, ca = np.zeros_like(grid), np.zeros_like(grid)
