@@ -1,31 +1,63 @@
 #!/usr/bin/env python3
 """End-to-end speed benchmark: bare MediaPipe loop vs analyze_video vs analyze + export.
 
-Runs each stage in its own subprocess on the same clip, one after the other in ONE run, so
-machine noise largely cancels in the ratios:
+Runs each stage in its own fresh subprocess on the same clip, one after the other in ONE
+run, so machine noise largely cancels in the ratios:
 
-  (a) bare   — OpenCV decode + MediaPipe ``detect_for_video`` in one process, nothing else
-  (b) analyze — ``posecheck.analyze_video`` (no export)
+  (a) bare    — OpenCV decode + MediaPipe ``detect_for_video`` in one process, nothing else
+  (b) analyze — ``posecheck.analyze_video`` (no export), ``--workers`` processes
   (c) export  — ``analyze_video`` + ``write_outputs`` (CSV, JSON, annotated H.264 video)
 
-Prints frames/s for each, the ratios b/a and c/a, and each stage's peak RSS.
+Prints frames/s for each, the ratios b/a and c/a, the peak RSS of each stage's process tree
+(the stage and its worker processes, sampled every 20 ms), the share of (b)'s time spent in
+the kinematics core (kinematics + gait events + stride metrics + verdict), and the numba
+cold start (kernels compiled into an empty cache, as on the first run after install) and
+how much of it ``analyze_video`` pays.
 
 Usage:
-    python bench/bench_pipeline.py [CLIP] [--model full] [--repeat 1]
+    python bench/bench_pipeline.py [CLIP] [--seconds S] [--model full] [--workers N]
+                                   [--repeat 1] [--memory] [--no-cold]
+
+``--seconds S`` loops CLIP (remuxed, no re-encoding) into an S-second clip in /tmp first.
+``--memory`` also runs (c) on 10 s and 60 s loops of CLIP and prints the peak-RSS ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
+import math
+import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+_RSS_SAMPLER = r"""
+import os, threading, time
+def _tree_rss_mb():
+    pids, out, total = [os.getpid()], [], 0
+    while pids:
+        p = pids.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                total += next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+            for t in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{t}/children") as f:
+                    pids += [int(c) for c in f.read().split()]
+        except (OSError, StopIteration, ValueError):
+            pass
+    return total / 1024
+PEAK = [0.0]
+def _sample():
+    while True:
+        PEAK[0] = max(PEAK[0], _tree_rss_mb())
+        time.sleep(0.02)
+threading.Thread(target=_sample, daemon=True).start()
+"""
 
 _STAGES = {
     "bare": r"""
@@ -34,7 +66,7 @@ from mediapipe.tasks.python import BaseOptions, vision
 from posecheck.models import resolve_model
 opts = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(resolve_model(MODEL))),
                                     running_mode=vision.RunningMode.VIDEO)
-t0 = time.perf_counter(); n = 0
+c0 = os.times(); t0 = time.perf_counter(); n = 0
 with vision.PoseLandmarker.create_from_options(opts) as lm:
     cap = cv2.VideoCapture(CLIP)
     while True:
@@ -45,58 +77,151 @@ with vision.PoseLandmarker.create_from_options(opts) as lm:
         lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), n * 17)
         n += 1
 RESULT = {"frames": n, "seconds": time.perf_counter() - t0}
+c1 = os.times(); RESULT["cpu_cores"] = (c1.user + c1.system - c0.user - c0.system) / RESULT["seconds"]
 """,
     "analyze": r"""
 import time
-from posecheck import analyze_video
+import posecheck.pipeline as pl
 from posecheck.config import Config, PoseConfig
 import mediapipe  # imported before the clock starts, as in the bare stage
+KIN = [0.0]
+_core = pl.analyze_kinematics
+import threading
+def _timed(*a, **k):
+    if threading.current_thread() is not threading.main_thread():
+        return _core(*a, **k)  # posecheck.parallel's numba warm-up, off the critical path
+    t = time.perf_counter()
+    try:
+        return _core(*a, **k)
+    finally:
+        KIN[0] += time.perf_counter() - t
+pl.analyze_kinematics = _timed
 t0 = time.perf_counter()
-a = analyze_video(CLIP, Config(pose=PoseConfig(model=MODEL)))
-RESULT = {"frames": a.pose.n_frames, "seconds": time.perf_counter() - t0}
+a = pl.analyze_video(CLIP, Config(pose=PoseConfig(model=MODEL, workers=WORKERS)))
+RESULT = {"frames": a.pose.n_frames, "seconds": time.perf_counter() - t0, "kin_seconds": KIN[0]}
 """,
     "export": r"""
 import time
 from posecheck import analyze_video
 from posecheck.config import Config, PoseConfig
 from posecheck.export import write_outputs
+import mediapipe
 t0 = time.perf_counter()
-a = analyze_video(CLIP, Config(pose=PoseConfig(model=MODEL)))
+a = analyze_video(CLIP, Config(pose=PoseConfig(model=MODEL, workers=WORKERS)))
+t1 = time.perf_counter()
 write_outputs(a, OUT)
-RESULT = {"frames": a.pose.n_frames, "seconds": time.perf_counter() - t0}
+RESULT = {"frames": a.pose.n_frames, "seconds": time.perf_counter() - t0,
+          "export_seconds": time.perf_counter() - t1}
+""",
+    # numba kernels compiled into an empty cache (NUMBA_CACHE_DIR set by the caller), then
+    # loaded from it by a second process
+    "numba": r"""
+import time
+t0 = time.perf_counter()
+from posecheck.warmup import _synthetic_pose
+from posecheck.pipeline import analyze_kinematics
+t1 = time.perf_counter()
+analyze_kinematics(_synthetic_pose())
+RESULT = {"frames": 0, "seconds": time.perf_counter() - t1, "import_seconds": t1 - t0}
 """,
 }
 
 
-def run_stage(stage: str, clip: str, model: str, out: str) -> dict:
-    code = (f"CLIP, MODEL, OUT = {clip!r}, {model!r}, {out!r}\n" + _STAGES[stage]
-            + "\nimport json, resource\nRESULT['peak_rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+def run_stage(stage: str, clip: str, model: str, out: str, workers: int | None,
+              env: dict | None = None) -> dict:
+    code = (f"import os\nCLIP, MODEL, OUT, WORKERS = {clip!r}, {model!r}, {out!r}, {workers!r}\n"
+            + _RSS_SAMPLER + _STAGES[stage]
+            + "\nimport json, resource\nRESULT['peak_rss_mb'] = max(PEAK[0], _tree_rss_mb())\n"
+            + "import posecheck.parallel as _par; _par.shutdown_pool()\n"
+            + "_ru = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]\n"
+            + "RESULT['cpu_seconds'] = sum(r.ru_utime + r.ru_stime for r in _ru)\n"
             + "print('@@' + json.dumps(RESULT))\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, **(env or {})})
     if proc.returncode != 0:
         raise SystemExit(f"stage {stage} failed:\n{proc.stderr[-2000:]}")
     line = next(l for l in proc.stdout.splitlines() if l.startswith("@@"))
     return json.loads(line[2:])
 
 
+def loop_clip(src: str, seconds: float, dst: Path) -> str:
+    """Repeat ``src``'s video packets (remux, no re-encoding) until ``seconds`` long."""
+    import av
+
+    with av.open(src) as inp:
+        ist = inp.streams.video[0]
+        packets = [p for p in inp.demux(ist) if p.dts is not None]
+        tb = ist.time_base
+        start = min(p.pts for p in packets)
+        span = max(p.pts for p in packets) - start + (packets[-1].duration or 1)
+        loops = max(1, math.ceil(seconds / float(span * tb) - 1e-6))
+        with av.open(str(dst), "w", options={"movflags": "+faststart"}) as out:
+            ost = out.add_stream_from_template(ist)
+            ost.time_base = tb
+            for k in range(loops):
+                for p in packets:
+                    q = av.Packet(bytes(p))
+                    q.pts, q.dts, q.duration = p.pts + k * span, p.dts + k * span, p.duration
+                    q.is_keyframe = p.is_keyframe
+                    q.time_base = tb
+                    q.stream = ost
+                    out.mux(q)
+    return str(dst)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("clip", nargs="?", default=str(ROOT / "sample_videos" / "front_side_60fps.mp4"))
+    ap.add_argument("--seconds", type=float, help="loop the clip to this length first")
     ap.add_argument("--model", default="full")
+    ap.add_argument("--workers", type=int, default=None, help="PoseConfig.workers (default: auto)")
     ap.add_argument("--repeat", type=int, default=1, help="runs per stage; the best is kept")
+    ap.add_argument("--memory", action="store_true", help="peak RSS of (c) on a 10 s vs a 60 s clip")
+    ap.add_argument("--no-cold", action="store_true", help="skip the numba cold-start runs")
     args = ap.parse_args()
-    # warm numba's cache and the OS file cache so no stage pays a one-off cost
-    run_stage("analyze", args.clip, args.model, "")
-    results = {}
     with tempfile.TemporaryDirectory() as tmp:
+        clip = args.clip
+        if args.seconds:
+            clip = loop_clip(clip, args.seconds, Path(tmp) / f"loop{args.seconds:g}s.mp4")
+        # warm numba's cache and the OS file cache so no stage pays a one-off cost
+        run_stage("analyze", clip, args.model, "", 1)
+        results = {}
         for stage in ("bare", "analyze", "export"):
-            runs = [run_stage(stage, args.clip, args.model, tmp) for _ in range(args.repeat)]
+            runs = [run_stage(stage, clip, args.model, tmp, args.workers) for _ in range(args.repeat)]
             results[stage] = min(runs, key=lambda r: r["seconds"])
-    fps = {k: r["frames"] / r["seconds"] for k, r in results.items()}
-    print(f"clip: {args.clip}  model: {args.model}  frames: {results['bare']['frames']}")
-    for k in ("bare", "analyze", "export"):
-        print(f"  {k:<8} {fps[k]:7.1f} frames/s  {results[k]['seconds']:6.2f} s  peak RSS {results[k]['peak_rss_mb']:6.0f} MB")
-    print(f"  ratio analyze/bare = {fps['analyze'] / fps['bare']:.2f}   export/bare = {fps['export'] / fps['bare']:.2f}")
+        fps = {k: r["frames"] / r["seconds"] for k, r in results.items()}
+        print(f"clip: {args.clip}{f' looped to {args.seconds:g} s' if args.seconds else ''}  "
+              f"model: {args.model}  frames: {results['bare']['frames']}  "
+              f"workers: {args.workers or 'auto'}  cores: {len(os.sched_getaffinity(0))}")
+        for k, label in (("bare", "(a) bare"), ("analyze", "(b) analyze"), ("export", "(c) export")):
+            r = results[k]
+            print(f"  {label:<12} {fps[k]:7.1f} frames/s  {r['seconds']:6.2f} s  "
+                  f"CPU {r['cpu_seconds']:6.2f} s  peak RSS {r['peak_rss_mb']:6.0f} MB")
+        print(f"  bare loop CPU use: {results['bare']['cpu_cores']:.2f} cores")
+        print(f"  ratio b/a = {fps['analyze'] / fps['bare']:.2f}   c/a = {fps['export'] / fps['bare']:.2f}")
+        print(f"  kinematics+gait+metrics: {results['analyze']['kin_seconds']:.3f} s = "
+              f"{100 * results['analyze']['kin_seconds'] / results['analyze']['seconds']:.2f}% of (b)")
+        print(f"  export pass (write_outputs): {results['export']['export_seconds']:.2f} s")
+        if not args.no_cold:
+            cache = {"NUMBA_CACHE_DIR": str(Path(tmp) / "numba-cold")}
+            cold = run_stage("numba", clip, args.model, tmp, 1, cache)
+            warm = run_stage("numba", clip, args.model, tmp, 1, cache)
+            cache2 = {"NUMBA_CACHE_DIR": str(Path(tmp) / "numba-cold2")}
+            b_cold = run_stage("analyze", clip, args.model, tmp, args.workers, cache2)
+            print(f"  numba cold start: kinematics first call {cold['seconds']:.2f} s with an empty "
+                  f"cache, {warm['seconds']:.2f} s from the cache; analyze_video with an empty "
+                  f"cache {b_cold['seconds']:.2f} s vs {results['analyze']['seconds']:.2f} s warm "
+                  f"(kinematics {b_cold['kin_seconds']:.2f} s on the critical path)")
+        if args.memory:
+            mem = {}
+            for s in (10, 60):
+                c = loop_clip(args.clip, s, Path(tmp) / f"mem{s}.mp4")
+                with tempfile.TemporaryDirectory() as out:
+                    mem[s] = run_stage("export", c, args.model, out, args.workers)
+            for s, r in mem.items():
+                print(f"  memory {s:>2} s clip: {r['frames']} frames, {r['frames'] / r['seconds']:.1f} "
+                      f"frames/s, peak RSS {r['peak_rss_mb']:.0f} MB")
+            print(f"  peak RSS 60 s / 10 s = {mem[60]['peak_rss_mb'] / mem[10]['peak_rss_mb']:.2f}")
     return 0
 
 

@@ -293,11 +293,8 @@ class AthleteTracker:
         self._scout = self._image = None
 
     def candidates(self) -> list[Track]:
-        """Tracks that may be the athlete: seen in at least :data:`MIN_TRACK_FRAMES` frames
-        and :data:`MIN_TRACK_SHARE` of the longest track's frames (drops false alarms)."""
-        longest = max((len(t.rows) for t in self.tracks), default=0)
-        need = max(MIN_TRACK_FRAMES, MIN_TRACK_SHARE * longest)
-        return [t for t in self.tracks if len(t.rows) >= need]
+        """See :func:`candidate_tracks`."""
+        return candidate_tracks(self.tracks)
 
     # -- tracking -----------------------------------------------------------------------
     def _update(self, tr: Track, row: int, t: float, ms: int, img: np.ndarray) -> bool:
@@ -447,6 +444,14 @@ def _inside(d: Detection, x0: int, y0: int, w: int, h: int, scale: float) -> boo
 
 
 # -- choosing the athlete -------------------------------------------------------------------
+def candidate_tracks(tracks: list[Track]) -> list[Track]:
+    """Tracks that may be the athlete: seen in at least :data:`MIN_TRACK_FRAMES` frames and
+    :data:`MIN_TRACK_SHARE` of the longest track's frames (drops false alarms)."""
+    longest = max((len(t.rows) for t in tracks), default=0)
+    need = max(MIN_TRACK_FRAMES, MIN_TRACK_SHARE * longest)
+    return [t for t in tracks if len(t.rows) >= need]
+
+
 def track_summary(tr: Track) -> dict:
     c = np.asarray(tr.centers)
     h = float(np.median(tr.heights))

@@ -93,8 +93,33 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--athlete", choices=ATHLETE_RULES, default="auto",
                     help="who to analyse when several people are in view: auto = tracked longest and "
                          "largest (default); largest = nearest the camera; top = farthest lane; ...")
+    an.add_argument("--workers", type=int, default=None, metavar="N",
+                    help="worker processes for pose inference and the video (default: the usable "
+                         "cores, fewer for short clips; 1 = one stream, no workers)")
     an.add_argument("--quiet", action="store_true", help="no progress bar (it is shown only on a terminal)")
     an.add_argument("--debug", action="store_true", help="show the full traceback of unexpected errors")
+
+    cmp_ = sub.add_parser("compare", help="compare two clips (before/after): metric deltas, "
+                                          "stride-cycle curves, side-by-side video")
+    cmp_.add_argument("before", type=Path, help="the 'before' clip")
+    cmp_.add_argument("after", type=Path, help="the 'after' clip")
+    cmp_.add_argument("--out", type=Path, required=True, help="output directory")
+    cmp_.add_argument("--model", choices=MODEL_VARIANTS, default="full", help="pose model (default: full)")
+    cmp_.add_argument("--slowmo-before", type=_positive_float, metavar="F",
+                      help="real-time factor of a slow-motion 'before' clip")
+    cmp_.add_argument("--slowmo-after", type=_positive_float, metavar="F",
+                      help="real-time factor of a slow-motion 'after' clip")
+    cmp_.add_argument("--athlete", choices=ATHLETE_RULES, default="auto", help="as for analyze")
+    cmp_.add_argument("--align", choices=("auto", "left", "right"), default="auto",
+                      help="leg whose touchdown the side-by-side video is aligned on "
+                           "(auto: the leg that touches down first in both clips)")
+    cmp_.add_argument("--touchdown", type=int, default=1, metavar="K",
+                      help="align on the K-th touchdown of that leg in each clip (default 1)")
+    cmp_.add_argument("--height", type=int, default=540, metavar="PX",
+                      help="height of each clip in the side-by-side video (default 540)")
+    cmp_.add_argument("--force", action="store_true", help="replace posecheck's files in an existing --out")
+    cmp_.add_argument("--quiet", action="store_true", help="no progress bar")
+    cmp_.add_argument("--debug", action="store_true", help="show the full traceback of unexpected errors")
 
     models = sub.add_parser("models", help="manage the offline pose models")
     msub = models.add_subparsers(dest="models_command", required=True)
@@ -121,7 +146,7 @@ def _analyze(args: argparse.Namespace) -> int:
     try:
         config = Config(
             video=VideoConfig(slowmo_factor=args.slowmo),
-            pose=PoseConfig(model=args.model, athlete=args.athlete),
+            pose=PoseConfig(model=args.model, athlete=args.athlete, workers=args.workers),
             output=OutputConfig(video=not args.no_video, max_video_height=args.max_height),
             kinematics=KinematicsConfig(athlete_height_m=args.height_m),
         )
@@ -147,6 +172,34 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    """``posecheck compare``: analyse both clips, write the comparison (see docs/app.md)."""
+    from posecheck.compare_run import run_compare
+    from posecheck.video_io import check_file
+
+    for clip in (args.before, args.after):
+        check_file(clip)
+    if args.touchdown < 1:
+        raise UsageError("--touchdown counts from 1")
+    bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
+    try:
+        comparison, paths = run_compare(
+            args.before, args.after, args.out, model=args.model, athlete=args.athlete,
+            slowmo=(args.slowmo_before, args.slowmo_after),
+            align_side=None if args.align == "auto" else args.align,
+            touchdown=args.touchdown - 1, height=args.height, force=args.force, progress=bar)
+    finally:
+        bar.close()
+    from posecheck.compare_report import headline
+
+    print(headline(comparison))
+    for m in comparison.metrics:
+        if m.side == "both" and m.better is not None:
+            print(f"  {m.label}: {m.delta:+.2f} ({m.wording})")
+    print(f"wrote {', '.join(paths)} to {args.out}")
+    return 0
+
+
 def _models(args: argparse.Namespace) -> int:
     from posecheck import models
 
@@ -167,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "analyze":
             return _analyze(args)
+        if args.command == "compare":
+            return _compare(args)
         return _models(args)
     except PosecheckError as exc:
         print(f"posecheck: error: {exc}", file=sys.stderr)

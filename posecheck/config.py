@@ -47,6 +47,9 @@ class PoseConfig:
         max_people: at most this many people are tracked at once (1-6).
         roi_search: search zoomed tiles of the frame when the whole-frame detector finds
             nobody (far-away athletes); off = whole-frame detection only.
+        workers: worker processes for pose inference and the annotated video (``None`` or
+            0 = the usable cores, fewer for short clips; 1 = a single stream in this
+            process; see :mod:`posecheck.parallel`).
     """
 
     model: str = "full"
@@ -57,12 +60,15 @@ class PoseConfig:
     athlete: str = "auto"
     max_people: int = 3
     roi_search: bool = True
+    workers: int | None = None
 
     def __post_init__(self) -> None:
         from posecheck.athlete import ATHLETE_RULES
 
         if self.athlete not in ATHLETE_RULES:
             raise ValueError(f"athlete must be one of {', '.join(ATHLETE_RULES)}, not {self.athlete!r}")
+        if self.workers is not None and not 0 <= self.workers <= 64:
+            raise ValueError("workers must be between 0 (auto) and 64")
         if not 1 <= self.max_people <= 6:
             raise ValueError("max_people must be between 1 and 6")
         if self.model not in MODEL_VARIANTS:

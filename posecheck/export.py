@@ -16,15 +16,20 @@ from pathlib import Path
 
 import numpy as np
 
+from typing import TYPE_CHECKING
+
 from posecheck import __version__
-from posecheck.config import OutputConfig
-from posecheck.errors import OutputError
+from posecheck.errors import OutputError, PosecheckError
 from posecheck.types import LANDMARK_NAMES, N_LANDMARKS, Analysis
+
+if TYPE_CHECKING:  # config imports scipy and numba; video workers import this module
+    from posecheck.config import OutputConfig
 
 ANGLES_COLUMNS = ("frame", "time_s", "detected", "left_knee_flexion_deg", "right_knee_flexion_deg",
                   "left_hip_flexion_deg", "right_hip_flexion_deg")
-#: annotated videos of larger inputs (8K) are downscaled to this short side (4K)
-MAX_ANNOTATED_SHORT_SIDE = 2160
+#: annotated videos of larger inputs (4K, 8K) are downscaled to this short side (1080p):
+#: x264 at 4K costs 4x 1080p and would take longer than the pose pass
+MAX_ANNOTATED_SHORT_SIDE = 1080
 #: Columns appended after ANGLES_COLUMNS (conditioned values, then the raw reference).
 ANGLES_EXTRA_COLUMNS = (
     "left_knee_flexion_raw_deg", "right_knee_flexion_raw_deg", "left_hip_flexion_raw_deg",
@@ -34,6 +39,11 @@ ANGLES_EXTRA_COLUMNS = (
     "left_hamstring_st", "right_hamstring_st", "left_phase", "right_phase", "direction",
     "legs_swapped",
 )
+#: x264 preset of the annotated video in one stream ("veryfast": ~16 ms per 720p frame and
+#: core) and on worker processes, where a faster one keeps up with the pose pass
+#: ("superfast": ~11 ms, files ~1.5x larger at the same quality setting)
+ANNOTATED_PRESET = "veryfast"
+ANNOTATED_PRESET_PARALLEL = "superfast"
 LANDMARKS_COLUMNS = ("frame", "time_s", "landmark", "name", "x_px", "y_px", "z", "visibility")
 
 
@@ -166,41 +176,70 @@ def _kinematics_meta(analysis: Analysis) -> dict | None:
             "athlete_height_m": getattr(cfg, "athlete_height_m", None)}
 
 
+def render_frame(analysis: Analysis, idx: int, rgb: np.ndarray, phases=None) -> np.ndarray:
+    """Frame ``idx`` (row of the pose arrays) of the annotated video, drawn on ``rgb``;
+    ``phases`` = :func:`contact_phase` (computed once per video)."""
+    from posecheck.annotate import draw_kinematics, draw_overlay
+
+    p, a = analysis.pose, analysis.angles
+    xy = p.xy[idx] if analysis.kinematics is None else analysis.kinematics.xy[idx]
+    frame = draw_overlay(rgb, xy, tuple(a.knee_flexion[idx]), tuple(a.hip_flexion[idx]),
+                         p.times[idx], idx, a.direction)
+    return draw_kinematics(frame, analysis, idx, phases[idx] if phases else None)
+
+
 def write_annotated_video(analysis: Analysis, path: Path, max_height: int | None = None,
                           progress: Callable[[int, int], None] | None = None) -> Path:
-    """Decode the clip again and write the overlay as browser-playable H.264 MP4."""
-    from posecheck.annotate import draw_kinematics, draw_overlay
+    """Decode the clip again and write the overlay as browser-playable H.264 MP4.
+
+    With several workers (``analysis.config.pose.workers``, see :mod:`posecheck.parallel`)
+    each worker process renders one contiguous segment and the segments are joined without
+    re-encoding; otherwise decoding runs one frame ahead in a thread while x264 encodes.
+    """
+    from posecheck import parallel_video
+    from posecheck.readahead import read_ahead
     from posecheck.video_io import iter_frames
     from posecheck.video_out import H264Writer
 
-    v, p, a = analysis.video, analysis.pose, analysis.angles
+    v, p = analysis.video, analysis.pose
     n = p.n_frames
     if max_height is None and min(v.width, v.height) > MAX_ANNOTATED_SHORT_SIDE:
-        # 8K: encoding at full size needs GBs in x264's look-ahead; 4K is plenty to watch
+        # 4K/8K: encoding at full size is slow and needs GBs in x264's look-ahead
         max_height = MAX_ANNOTATED_SHORT_SIDE if v.height <= v.width else \
             int(v.height * MAX_ANNOTATED_SHORT_SIDE / v.width)
+    writer_kw = {"max_height": max_height, "preset": ANNOTATED_PRESET}
+    workers = parallel_video.video_workers(analysis)
+    if workers > 1:
+        try:
+            kw = dict(writer_kw, preset=ANNOTATED_PRESET_PARALLEL)
+            return parallel_video.write_video_parallel(analysis, Path(path), workers, kw, progress)
+        except (PosecheckError, KeyboardInterrupt):
+            raise
+        except Exception:  # noqa: BLE001 - e.g. segments that cannot be joined: one stream
+            pass
     phases = contact_phase(analysis) if analysis.kinematics is not None else None
-    with H264Writer(path, v.width, v.height, fps=v.fps, max_height=max_height) as writer:
+    with H264Writer(path, v.width, v.height, fps=v.fps, **writer_kw) as writer:
         # row k of the pose arrays is the k-th decoded frame; decoding is deterministic, so
         # counting frames (not trusting indices, which skip an undecodable frame) lines up
-        frames = iter_frames(v.path, info=v, slowmo_factor=v.slowmo_factor)
-        for idx, (_file_index, t, rgb) in enumerate(frames):
-            if idx >= n:
-                break
-            xy = p.xy[idx] if analysis.kinematics is None else analysis.kinematics.xy[idx]
-            frame = draw_overlay(rgb, xy, tuple(a.knee_flexion[idx]),
-                                 tuple(a.hip_flexion[idx]), p.times[idx], idx, a.direction)
-            frame = draw_kinematics(frame, analysis, idx, phases[idx] if phases else None)
-            # the encoder keeps the file's own timing; report times are real seconds
-            writer.write(frame, t * v.slowmo_factor)
-            if progress is not None:
-                progress(idx + 1, n)
+        frames = read_ahead(iter_frames(v.path, info=v, slowmo_factor=v.slowmo_factor))
+        try:
+            for idx, (_file_index, t, rgb) in enumerate(frames):
+                if idx >= n:
+                    break
+                # the encoder keeps the file's own timing; report times are real seconds
+                writer.write(render_frame(analysis, idx, rgb, phases), t * v.slowmo_factor)
+                if progress is not None:
+                    progress(idx + 1, n)
+        finally:
+            frames.close()
     return path
 
 
 def write_outputs(analysis: Analysis, out_dir: str | Path, output: OutputConfig | None = None,
                   progress: Callable[[str, int, int], None] | None = None) -> dict[str, Path]:
     """Write all outputs into ``out_dir`` (created if needed); return name → path."""
+    from posecheck.config import OutputConfig
+
     output = output or OutputConfig()
     out = Path(out_dir)
     try:

@@ -14,7 +14,7 @@ from posecheck.quality import kinematics_warnings
 from posecheck.strides import compute_strides
 from posecheck.verdict import make_cues, summarise
 from posecheck.errors import NoPersonDetected, UnsupportedVideo
-from posecheck.pose import estimate_sequence
+from posecheck.parallel import estimate_video
 from posecheck.types import Analysis, PoseSequence, VideoInfo
 from posecheck import video_io
 
@@ -42,14 +42,13 @@ def analyze_video(path: str | Path, config: Config | None = None,
     cfg = config or Config()
     info = video_io.probe(path, slowmo_factor=cfg.video.slowmo_factor)
     video_io.check_analysable(info)  # too small / too large frames: UnsupportedVideo
-    reader = video_io.iter_frames(path, info=info, slowmo_factor=cfg.video.slowmo_factor)
     frame_progress = None
     if progress is not None:
         def frame_progress(done: int, total: int) -> None:
             progress("pose", done, total)
     notes: list[str] = []  # e.g. several people found, which one was analysed
-    pose = estimate_sequence(reader, cfg.pose, frame_size=(info.width, info.height),
-                             total=info.frame_count, progress=frame_progress, notes=notes)
+    # one stream here, or chunks on worker processes (posecheck.parallel; --workers)
+    pose = estimate_video(path, info, cfg.pose, progress=frame_progress, notes=notes)
     if pose.n_frames < MIN_FRAMES:
         raise UnsupportedVideo(
             f"{Path(path).name} has only {pose.n_frames} readable frame(s); "
@@ -75,7 +74,7 @@ def analyze_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None):
     cfg = cfg or KinematicsConfig()
     kin = compute_kinematics(pose, cfg)
     events, _contact, _height = detect_events(kin.xy, pose.times, kin.leg_length_px,
-                                              cfg.contact_threshold)
+                                              cfg.contact_threshold, fast_xy=kin.xy_events)
     strides = compute_strides(kin, events, pose.times, cfg.athlete_height_m)
     warns = kinematics_warnings(pose, kin, strides)
     summary = summarise(strides, float(kin.leg_swapped.mean()) if pose.n_frames else 0.0,

@@ -18,6 +18,12 @@ from posecheck.types import Analysis
 LEFT_HEX = "#FF8C00"
 RIGHT_HEX = "#1E90FF"
 SIDES = ("left", "right")
+#: labelled rules (cue frames)
+MARK_HEX = "#C2185B"
+#: before/after colours of the comparison charts (before neutral grey)
+BEFORE_HEX = "#8A8F98"
+AFTER_HEX = "#6A3DE8"
+CLIP_SCALE = alt.Scale(domain=["before", "after"], range=[BEFORE_HEX, AFTER_HEX])
 SIDE_SCALE = alt.Scale(domain=list(SIDES), range=[LEFT_HEX, RIGHT_HEX])
 
 #: joint -> (Angles attribute, y-axis title)
@@ -70,8 +76,9 @@ def analysis_events(analysis: Analysis) -> list[dict]:
 
 
 def angle_chart(analysis: Analysis, joint: str, *, events: Sequence[dict] | pd.DataFrame | None = None,
-                current_time: float | None = None, width: int | str = "container",
-                height: int = 260, legend: str = "right") -> alt.LayerChart:
+                current_time: float | None = None, marks: Sequence[tuple[float, str]] = (),
+                width: int | str = "container", height: int = 260,
+                legend: str = "right") -> alt.LayerChart:
     """Curve of one joint's angle over real time, left and right leg.
 
     Args:
@@ -79,6 +86,8 @@ def angle_chart(analysis: Analysis, joint: str, *, events: Sequence[dict] | pd.D
         events: optional gait events (``time_s``, ``side``, ``kind`` = ``touchdown`` or
             ``toe_off``) drawn as vertical rules in the side's colour (toe-off dashed).
         current_time: draws a grey rule at this time (the frame shown in the scrubber).
+        marks: ``(time_s, label)`` pairs drawn as dark labelled rules (e.g. the frame of a
+            coaching cue the user jumped to).
         width: pixels, or ``"container"`` to fill the page column.
         legend: legend position (``"right"``, ``"top"``, ...; ``"top"`` suits narrow screens).
 
@@ -118,6 +127,16 @@ def angle_chart(analysis: Analysis, joint: str, *, events: Sequence[dict] | pd.D
     if current_time is not None:
         layers.append(alt.Chart(pd.DataFrame({"time_s": [float(current_time)]}))
                       .mark_rule(color="#888888", strokeWidth=1.5).encode(x="time_s:Q"))
+    if marks:
+        mk = pd.DataFrame({"time_s": [float(t) for t, _ in marks],
+                           "label": [str(lab) for _, lab in marks]})
+        base = alt.Chart(mk).encode(x="time_s:Q")
+        layers.append(base.mark_rule(color=MARK_HEX, strokeWidth=2.5).encode(
+            tooltip=[alt.Tooltip("label:N", title="cue"),
+                     alt.Tooltip("time_s:Q", format=".3f", title="time (s)")]))
+        layers.append(base.mark_text(align="left", baseline="top", dx=4, dy=2, fontSize=12,
+                                     fontWeight="bold", color=MARK_HEX)
+                      .encode(text="label:N", y=alt.value(0)))
     return alt.layer(*layers).properties(
         width=width, height=height,
         title=alt.TitleParams(title, anchor="start", fontSize=14, fontWeight="bold"))
@@ -130,6 +149,60 @@ def angle_charts(analysis: Analysis, **kwargs) -> dict[str, alt.LayerChart]:
     """
     kwargs.setdefault("events", analysis_events(analysis))
     return {joint: angle_chart(analysis, joint, **kwargs) for joint in JOINTS}
+
+
+def cycle_frame(comparison, signal: str, side: str = "both") -> pd.DataFrame:
+    """Long-form mean ± SD stride-cycle curves of both clips: ``clip``, ``pct``, ``mean``,
+    ``lo``, ``hi`` (mean ∓ SD), ``n`` (see :class:`posecheck.compare.CycleCurve`)."""
+    parts = []
+    for clip in ("before", "after"):
+        c = comparison.curve(clip, signal, side)
+        if c is None:
+            continue
+        parts.append(pd.DataFrame({"clip": clip, "pct": c.pct, "mean": c.mean,
+                                   "lo": c.mean - c.sd, "hi": c.mean + c.sd, "n": c.n}))
+    if not parts:
+        return pd.DataFrame(columns=["clip", "pct", "mean", "lo", "hi", "n"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def cycle_chart(comparison, signal: str, side: str = "both", *, width: int | str = "container",
+                height: int = 240, legend: str = "top", subtitle: bool = True) -> alt.LayerChart:
+    """Stride-cycle curves (toe-off → next toe-off, 0–100 %) of before and after: the mean
+    line and a ± SD band per clip (before grey, after coloured), the mean touchdown of each
+    clip as a dashed rule. The y axis is fitted to the data (``zero=False``)."""
+    from posecheck.compare import CYCLE_SIGNALS
+
+    if signal not in CYCLE_SIGNALS:
+        raise ValueError(f"signal must be one of {sorted(CYCLE_SIGNALS)}")
+    data = cycle_frame(comparison, signal, side)
+    color = alt.Color("clip:N", scale=CLIP_SCALE, title=None, legend=alt.Legend(orient=legend))
+    x = alt.X("pct:Q", title="% of stride (0 = toe-off, 100 = next toe-off)",
+              scale=alt.Scale(domain=[0, 100], nice=False))
+    base = alt.Chart(data).encode(x=x, color=color)
+    band = base.mark_area(opacity=0.22).encode(
+        y=alt.Y("lo:Q", title="degrees", scale=alt.Scale(zero=False)), y2="hi:Q")
+    line = base.mark_line(strokeWidth=2.5).encode(
+        y=alt.Y("mean:Q", scale=alt.Scale(zero=False)),
+        tooltip=[alt.Tooltip("clip:N"), alt.Tooltip("pct:Q", title="% of stride"),
+                 alt.Tooltip("mean:Q", format=".1f", title="mean (°)"),
+                 alt.Tooltip("n:Q", title="strides")])
+    layers = [band, line]
+    tds = [{"clip": clip, "pct": c.touchdown_pct}
+           for clip in ("before", "after")
+           if (c := comparison.curve(clip, signal, side)) is not None]
+    if tds:
+        layers.append(alt.Chart(pd.DataFrame(tds)).mark_rule(strokeDash=[5, 3], strokeWidth=1.5)
+                      .encode(x="pct:Q", color=alt.Color("clip:N", scale=CLIP_SCALE, legend=None),
+                              tooltip=[alt.Tooltip("clip:N"),
+                                       alt.Tooltip("pct:Q", format=".0f",
+                                                   title="touchdown (% of stride)")]))
+    return alt.layer(*layers).properties(
+        width=width, height=height,
+        title=alt.TitleParams(CYCLE_SIGNALS[signal], anchor="start", fontSize=14,
+                              fontWeight="bold",
+                              subtitle=("mean line, band = ± 1 SD over strides; dashed = "
+                                        "touchdown") if subtitle else ""))
 
 
 def for_print(chart: alt.TopLevelMixin, font_size: int = 13) -> alt.TopLevelMixin:

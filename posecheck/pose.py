@@ -14,12 +14,18 @@ import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from posecheck.config import PoseConfig
-from posecheck.models import resolve_model
 from posecheck.types import N_LANDMARKS, PoseSequence
+
+if TYPE_CHECKING:  # config imports the kinematics stack (scipy, numba): not in workers
+    from posecheck.config import PoseConfig
+
+#: Build landmarkers with a one-thread XNNPACK pool (set in worker processes, which each
+#: fill one core; see :mod:`posecheck.parallel`).
+SINGLE_THREAD_INFERENCE = False
 
 #: progress(done_frames, total_frames_or_0)
 FrameProgress = Callable[[int, int], None]
@@ -52,6 +58,33 @@ def _native_stderr_silenced() -> Iterator[None]:
         os.close(saved)
 
 
+@contextlib.contextmanager
+def _one_core_if(enabled: bool) -> Iterator[None]:
+    """While creating a landmarker: this process may use one core only, so XNNPACK sizes its
+    thread pool for one core (it counts the usable cores then); restored afterwards."""
+    try:
+        cores = os.sched_getaffinity(0) if enabled else None
+    except (AttributeError, OSError):
+        cores = None
+    if not cores or len(cores) < 2:
+        yield
+        return
+    try:
+        os.sched_setaffinity(0, {min(cores)})
+    except OSError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        # threads started meanwhile (the graph's executor) inherited the one core: free all
+        for tid in [0] + [int(t) for t in os.listdir("/proc/self/task")]:
+            try:
+                os.sched_setaffinity(tid, cores)
+            except OSError:
+                pass
+
+
 class PoseEstimator:
     """One MediaPipe landmarker for one clip; use as a context manager.
 
@@ -62,6 +95,9 @@ class PoseEstimator:
     """
 
     def __init__(self, config: PoseConfig | None = None):
+        from posecheck.config import PoseConfig
+        from posecheck.models import resolve_model
+
         self.config = config or PoseConfig()
         self.model_path: Path = resolve_model(self.config.model, self.config.model_dir)
         self._landmarker = None
@@ -141,7 +177,7 @@ class _Landmarker:
             min_tracking_confidence=config.min_tracking_confidence,
         )
         os.environ.setdefault("GLOG_minloglevel", "2")
-        with _native_stderr_silenced():
+        with _native_stderr_silenced(), _one_core_if(SINGLE_THREAD_INFERENCE):
             self._lm = vision.PoseLandmarker.create_from_options(options)
         self._calls = self._hits = 0
 
@@ -167,6 +203,55 @@ class _Landmarker:
             self._lm = None
 
 
+def track_frames(
+    frames: Iterable[tuple[int, float, np.ndarray]],
+    config: PoseConfig,
+    total: int = 0,
+    progress: FrameProgress | None = None,
+    model_path: Path | None = None,
+):
+    """Find and track every person in ``frames`` (the per-frame pass of
+    :func:`estimate_sequence`, also run by each worker of :mod:`posecheck.parallel`).
+
+    Returns ``(indices, times, tracks, size)``: the file index and real time of each frame
+    received (lists, one per row), the tracker's tracks (rows = positions in ``indices``)
+    and the frame size ``(width, height)`` (``None`` if no frame came). ``config`` may be
+    any object with :class:`PoseConfig`'s attributes; ``model_path`` = the verified model
+    (default: resolved from ``config``).
+    """
+    from posecheck.athlete import AthleteTracker
+
+    cfg = config
+    if model_path is None:
+        from posecheck.models import resolve_model
+
+        model_path = resolve_model(cfg.model, cfg.model_dir)
+    indices: list[int] = []
+    times: list[float] = []
+    size = None
+    tracker = None
+    last_ms = -1
+    try:
+        for row, (idx, t, rgb) in enumerate(frames):
+            if tracker is None:
+                size = (int(rgb.shape[1]), int(rgb.shape[0]))
+                tracker = AthleteTracker(
+                    size,
+                    lambda: _Landmarker(cfg, model_path, video=True, num_poses=1),
+                    lambda: _Landmarker(cfg, model_path, video=False, num_poses=cfg.max_people),
+                    max_people=cfg.max_people, search=cfg.roi_search)
+            last_ms = _timestamp_ms(t, last_ms)
+            tracker.process(row, t, last_ms, rgb)
+            indices.append(int(idx))
+            times.append(t)
+            if progress is not None:
+                progress(len(times), total)
+    finally:
+        if tracker is not None:
+            tracker.close()
+    return indices, times, (tracker.tracks if tracker is not None else []), size
+
+
 def estimate_sequence(
     frames: Iterable[tuple[int, float, np.ndarray]],
     config: PoseConfig | None = None,
@@ -185,50 +270,38 @@ def estimate_sequence(
     Returns a :class:`PoseSequence` with one row per frame received (NaN rows where the
     athlete was not found). ``total`` (expected frame count, 0 if unknown) is only used for
     progress. ``notes``, if given, receives plain-language remarks (several people found,
-    which one was analysed) for the analysis warnings.
+    which one was analysed) for the analysis warnings. Several worker processes:
+    :func:`posecheck.parallel.estimate_video`.
     """
-    from posecheck.athlete import AthleteTracker, choose_track, unpack
+    from posecheck.config import PoseConfig
 
     cfg = config or PoseConfig()
-    model_path = resolve_model(cfg.model, cfg.model_dir)
-    times: list[float] = []
-    size = frame_size
-    tracker = None
-    last_ms = -1
-    try:
-        for row, (_idx, t, rgb) in enumerate(frames):
-            if tracker is None:
-                if size is None:
-                    size = (int(rgb.shape[1]), int(rgb.shape[0]))
-                tracker = AthleteTracker(
-                    (int(rgb.shape[1]), int(rgb.shape[0])),
-                    lambda: _Landmarker(cfg, model_path, video=True, num_poses=1),
-                    lambda: _Landmarker(cfg, model_path, video=False, num_poses=cfg.max_people),
-                    max_people=cfg.max_people, search=cfg.roi_search)
-            last_ms = _timestamp_ms(t, last_ms)
-            tracker.process(row, t, last_ms, rgb)
-            times.append(t)
-            if progress is not None:
-                progress(len(times), total)
-    finally:
-        if tracker is not None:
-            tracker.close()
+    _indices, times, tracks, size = track_frames(frames, cfg, total, progress)
+    return sequence_from_tracks(tracks, np.asarray(times, dtype=np.float64),
+                                frame_size or size or (0, 0), cfg, notes)
+
+
+def sequence_from_tracks(tracks: list, times: np.ndarray, size: tuple[int, int],
+                         cfg: PoseConfig, notes: list[str] | None = None) -> PoseSequence:
+    """Choose the athlete among ``tracks`` (rows = positions in ``times``) by
+    ``cfg.athlete`` and return their :class:`PoseSequence` (NaN rows where not found)."""
+    from posecheck.athlete import candidate_tracks, choose_track, unpack
+
     n = len(times)
     rows: list[dict[str, np.ndarray] | None] = [None] * n
-    if tracker is not None:
-        candidates = tracker.candidates()
-        chosen = choose_track(candidates, cfg.athlete)
-        if chosen is not None:
-            for r, packed in zip(chosen.rows, chosen.dets):
-                d = unpack(packed)
-                rows[r] = {"xy": d.xy, "z": d.z, "visibility": d.visibility,
-                           "presence": d.presence, "world": d.world}
-        if notes is not None and len(candidates) > 1:
-            how = ("tracked longest and largest" if cfg.athlete == "auto"
-                   else f"chosen by --athlete {cfg.athlete}")
-            notes.append(f"{len(candidates)} people were found; the one {how} was analysed "
-                         f"(choose another with --athlete largest|longest|leftmost|rightmost|top|bottom)")
-    return _stack(rows, np.asarray(times, dtype=np.float64), size or (0, 0), cfg.model)
+    candidates = candidate_tracks(tracks)
+    chosen = choose_track(candidates, cfg.athlete)
+    if chosen is not None:
+        for r, packed in zip(chosen.rows, chosen.dets):
+            d = unpack(packed)
+            rows[r] = {"xy": d.xy, "z": d.z, "visibility": d.visibility,
+                       "presence": d.presence, "world": d.world}
+    if notes is not None and len(candidates) > 1:
+        how = ("tracked longest and largest" if cfg.athlete == "auto"
+               else f"chosen by --athlete {cfg.athlete}")
+        notes.append(f"{len(candidates)} people were found; the one {how} was analysed "
+                     f"(choose another with --athlete largest|longest|leftmost|rightmost|top|bottom)")
+    return _stack(rows, times, size, cfg.model)
 
 
 def _stack(rows: list, times: np.ndarray, size: tuple[int, int], model: str) -> PoseSequence:

@@ -5,8 +5,10 @@ Nothing is fetched when the file is opened: charts are rendered to inline SVG on
 by its bundled engine, no browser and no JavaScript in the report), key frames are inline
 base64 JPEGs, styles are inline CSS. The report is static: no script, no external URL.
 
-Phase-2 content (verdict card, cues, stride table) is passed as extra ``sections``, so this
-module does not need to know about it.
+Content: footage and warnings, the verdict card (score, verdict, confidence) with the coaching
+cues, each with its key frame (overlay + the cue text), the stride table, key metrics, peak
+angles, angle curves (cue frames as numbered rules) and peak-angle key frames. Callers may
+add further ``sections``.
 """
 
 from __future__ import annotations
@@ -48,6 +50,18 @@ figure { margin: 0; } figure img { width: 100%; height: auto; border-radius: 4px
 figcaption { font-size: .88rem; color: #333; margin-top: 4px; }
 .left { color: #d06f00; font-weight: 600; } .right { color: #1873cc; font-weight: 600; }
 footer { margin-top: 2em; font-size: .8rem; color: #777; }
+.card { border: 1px solid #ddd; border-left: 8px solid var(--c); border-radius: 6px;
+        padding: 10px 16px; margin: .6em 0; }
+.card .head { font-size: 1.35rem; font-weight: 700; color: var(--c); }
+.card .nums { display: flex; flex-wrap: wrap; gap: 4px 28px; margin-top: 4px; }
+.card .nums b { font-size: 1.15rem; }
+.cue { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 260px); gap: 12px;
+       border-bottom: 1px solid #eee; padding: 10px 0; align-items: start; }
+.cue.nofig { grid-template-columns: 1fr; }
+.cue .n { font-weight: 700; color: #C2185B; }
+.k-fault { color: #c62828; } .k-good { color: #1e7d40; } .k-info { color: #5a6270; }
+@media (max-width: 560px) { .cue { grid-template-columns: 1fr; } }
+.scroll { overflow-x: auto; }
 """
 
 
@@ -111,11 +125,67 @@ def _angles_table(analysis: Analysis) -> str:
     return f"<table>{head}{body}</table>"
 
 
+def cue_marks(analysis: Analysis) -> list[tuple[float, str]]:
+    """``(time_s, "1")``, ... for the cues that point at a frame (numbered as listed)."""
+    n = analysis.pose.n_frames
+    return [(float(analysis.times[c.frame]), str(i))
+            for i, c in enumerate(analysis.cues, start=1) if 0 <= int(c.frame) < n]
+
+
+def _verdict_html(analysis: Analysis, frames: bool = True) -> str:
+    """The verdict card and the numbered cues, each with its frame (overlay + cue text)."""
+    from posecheck.ui.frames import KeyFrame
+    from posecheck.ui.review_data import CUE_KIND, cue_text, verdict_view
+
+    v = verdict_view(analysis)
+    card = (f"<div class='card' style='--c:{v['colour']}'><div class='head'>{_e(v['headline'])}"
+            f"</div><div class='sub'>{_e(v['meaning'])}</div><div class='nums'>"
+            f"<span>Score <b>{_e(v['score'])}</b></span>"
+            f"<span>Confidence <b>{_e(v['confidence'])}</b></span>"
+            f"<span>Strides <b>{v['n_strides']}</b></span></div></div>")
+    cues = []
+    n = analysis.pose.n_frames
+    for i, c in enumerate(analysis.cues, start=1):
+        _icon, word = CUE_KIND.get(c.kind, ("", c.kind))
+        fig = ""
+        if frames and 0 <= int(c.frame) < n:
+            fig = _figure(analysis, KeyFrame(int(c.frame), f"Cue {i}: frame {c.frame}, "
+                                             f"{float(analysis.times[c.frame]):.2f} s"))
+        cls = "cue" if fig else "cue nofig"
+        # a coloured word, not an emoji: not every offline viewer has an emoji font
+        cues.append(f"<div class='{cls}'><div><span class='n'>{i}</span> "
+                    f"<b class='k-{_e(c.kind)}'>{_e(word)}</b>: {_e(cue_text(c))}</div>"
+                    f"{fig}</div>")
+    if not cues:
+        cues.append("<p class='sub'>No cues (no complete stride was measured).</p>")
+    return card + "".join(cues)
+
+
+def _strides_html(analysis: Analysis) -> str:
+    from posecheck.ui.review_data import key_metric_rows, stride_rows
+
+    rows = stride_rows(analysis)
+    if not rows:
+        return "<p class='sub'>No complete stride (toe-off → touchdown) was measured.</p>"
+    head = "".join(f"<th>{_e(h)}</th>" for h in rows[0])
+    body = "".join("<tr>" + "".join(
+        f"<td class='{r['Leg'].lower()}'>{_e(v)}</td>" if k == "Leg" else
+        f"<td class='num'>{_e(v)}</td>" for k, v in r.items()) + "</tr>" for r in rows)
+    km = "".join(f"<tr><th>{_e(k)}</th><td class='num'>{_e(v)}</td></tr>"
+                 for k, v in key_metric_rows(analysis))
+    return (f"<div class='scroll'><table><tr>{head}</tr>{body}</table></div>"
+            "<p class='sub'>One row per swing (toe-off → touchdown) and the contact after it. "
+            "Thigh angles from the downward vertical, + = knee ahead of the hip; step-over in "
+            "shank lengths above (+) or below (−) the other knee.</p>"
+            + (f"<h3>Medians over strides</h3><table>{km}</table>" if km else ""))
+
+
 def _charts_html(analysis: Analysis, events) -> str:
     from posecheck import plots
 
     try:
         kw = {} if events is None else {"events": events}
+        kw["marks"] = cue_marks(analysis)
         # narrow, legend on top, large fonts: readable on a phone, fine on a laptop
         charts = plots.angle_charts(analysis, width=440, height=220, legend="top", **kw)
         parts = [f"<div class='chart'>{plots.to_svg(plots.for_print(c))}</div>"
@@ -126,20 +196,23 @@ def _charts_html(analysis: Analysis, events) -> str:
     return f"<div class='charts'>{''.join(parts)}</div>"
 
 
-def _frames_html(analysis: Analysis, key_frames) -> str:
+def _figure(analysis: Analysis, kf) -> str:
+    """One key frame as an inline-JPEG ``<figure>`` ("" if it cannot be decoded)."""
     from posecheck.ui.frames import athlete_box, crop, jpeg_bytes, overlay_row
 
-    figs = []
-    for kf in key_frames:
-        try:
-            # zoomed on the athlete: on a phone screen a whole far-away frame shows little
-            img = crop(overlay_row(analysis, kf.row), athlete_box(analysis, kf.row, min_aspect=1.0))
-            jpg = jpeg_bytes(img, max_height=540, quality=82)
-        except (PosecheckError, IndexError, ValueError, OSError):
-            continue  # the clip is gone or the frame cannot be decoded: leave it out
-        b64 = base64.b64encode(jpg).decode("ascii")
-        figs.append(f"<figure><img alt='{_e(kf.caption)}' src='data:image/jpeg;base64,{b64}'>"
-                    f"<figcaption>{_e(kf.caption)}</figcaption></figure>")
+    try:
+        # zoomed on the athlete: on a phone screen a whole far-away frame shows little
+        img = crop(overlay_row(analysis, kf.row), athlete_box(analysis, kf.row, min_aspect=1.0))
+        jpg = jpeg_bytes(img, max_height=540, quality=82)
+    except (PosecheckError, IndexError, ValueError, OSError):
+        return ""  # the clip is gone or the frame cannot be decoded: leave it out
+    b64 = base64.b64encode(jpg).decode("ascii")
+    return (f"<figure><img alt='{_e(kf.caption)}' src='data:image/jpeg;base64,{b64}'>"
+            f"<figcaption>{_e(kf.caption)}</figcaption></figure>")
+
+
+def _frames_html(analysis: Analysis, key_frames) -> str:
+    figs = [f for f in (_figure(analysis, kf) for kf in key_frames) if f]
     if not figs:
         return "<p class='sub'>No key frames (the clip could not be read again).</p>"
     return f"<div class='frames'>{''.join(figs)}</div>"
@@ -147,7 +220,7 @@ def _frames_html(analysis: Analysis, key_frames) -> str:
 
 def build_report(analysis: Analysis, *, clip_name: str | None = None,
                  key_frames: Sequence | None = None, events=None,
-                 sections: Sequence[tuple[str, str]] = (),
+                 sections: Sequence[tuple[str, str]] = (), cue_frames: bool = True,
                  generated: _dt.datetime | None = None) -> str:
     """Return the report as one HTML string.
 
@@ -159,7 +232,8 @@ def build_report(analysis: Analysis, *, clip_name: str | None = None,
             frames (:func:`posecheck.ui.frames.peak_frames`), ``()`` = none.
         events: gait events for the charts (see :func:`posecheck.plots.angle_chart`);
             ``None`` = the analysis' own.
-        sections: extra ``(title, inner_html)`` sections placed after the summary; the
+        cue_frames: show each cue's frame (overlay + cue text) next to it.
+        sections: extra ``(title, inner_html)`` sections placed after the verdict; the
             inner HTML is trusted (build it with escaped text).
         generated: time stamp to print (default: now, local time).
     """
@@ -183,12 +257,16 @@ def build_report(analysis: Analysis, *, clip_name: str | None = None,
 <header><h1>posecheck report</h1>
 <div class="sub">{_e(name)} · generated {_e(when)} · posecheck {_e(__version__)}</div></header>
 <section><h2>Footage</h2>{warnings}{_clip_table(analysis, name)}</section>
+<section><h2>Verdict and cues</h2>{_verdict_html(analysis, cue_frames)}</section>
 {extra}
+<section><h2>Strides</h2>{_strides_html(analysis)}</section>
 <section><h2>Peak angles</h2>{_angles_table(analysis)}
 <p class="sub">Knee flexion: 0° = straight leg. Hip flexion: angle of the thigh to the trunk
 line, + = thigh in front. <span class="left">Left</span> and <span class="right">right</span>
 are the athlete's own legs.</p></section>
-<section><h2>Angle curves</h2>{_charts_html(analysis, events)}</section>
+<section><h2>Angle curves</h2>{_charts_html(analysis, events)}
+<p class="sub">Solid rules: touchdowns; dashed: toe-offs; numbered rules: the cues above.</p>
+</section>
 <section><h2>Key frames</h2>{_frames_html(analysis, key_frames)}</section>
 <footer>Made with posecheck {_e(__version__)}. This file is self-contained and works offline.
 </footer>

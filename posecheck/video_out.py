@@ -58,6 +58,8 @@ class H264Writer:
             it; two frames that round to the same tick are separated by one tick.
         max_height: downscale to at most this many lines (see :func:`output_size`).
         crf, preset: x264 quality (lower = better, 23 default) and speed.
+        threads: x264 threads (``None`` = x264's default for the machine); a worker that
+            encodes one segment of several uses 1.
 
     Output: libx264, yuv420p (BT.601 matrix, limited range, tagged), ``movflags=+faststart``
     (moov atom before mdat so a browser can start playing before the download finishes).
@@ -65,7 +67,8 @@ class H264Writer:
 
     def __init__(self, path: str | os.PathLike, width: int, height: int,
                  fps: float | Fraction | None = None, time_base: Fraction | None = None, *,
-                 max_height: int | None = None, crf: int = 23, preset: str = "veryfast"):
+                 max_height: int | None = None, crf: int = 23, preset: str = "veryfast",
+                 threads: int | None = None):
         self.path = Path(path)
         self.width, self.height = int(width), int(height)
         self.size = output_size(self.width, self.height, max_height)
@@ -89,8 +92,10 @@ class H264Writer:
             raise OutputError(f"cannot write {self.path}: {getattr(exc, 'strerror', None) or exc}") from None
         try:
             rate = Fraction(self.fps).limit_denominator(100000)
-            stream = self._out.add_stream("libx264", rate=rate,
-                                          options={"crf": str(crf), "preset": preset})
+            opts = {"crf": str(crf), "preset": preset}
+            if threads:
+                opts["threads"] = str(int(threads))
+            stream = self._out.add_stream("libx264", rate=rate, options=opts)
             stream.width, stream.height = self.size
             stream.pix_fmt = "yuv420p"
             stream.time_base = self.time_base
@@ -191,3 +196,59 @@ class H264Writer:
             self.part_path.unlink()
         except FileNotFoundError:
             pass
+
+
+def concat_mp4(parts: list[Path], path: str | os.PathLike) -> Path:
+    """Join H.264 mp4 segments written by :class:`H264Writer` with the same settings (same
+    size and x264 options, so the same SPS/PPS; each segment starts with a keyframe and
+    carries absolute timestamps) into one ``+faststart`` mp4, without re-encoding.
+
+    Written to ``<stem>.part<suffix>`` and renamed when complete, like :class:`H264Writer`.
+
+    Raises:
+        ValueError: the segments' codec parameters differ or time stamps would not increase.
+        OutputError: the file cannot be written.
+    """
+    path = Path(path)
+    part = path.with_name(f"{path.stem}.part{path.suffix or '.mp4'}")
+    fmt = "mov" if path.suffix.lower() == ".mov" else "mp4"
+    inputs = [av.open(str(p)) for p in parts]
+    try:
+        first = inputs[0].streams.video[0]
+        for c in inputs[1:]:
+            s = c.streams.video[0]
+            if (s.codec_context.extradata != first.codec_context.extradata
+                    or s.time_base != first.time_base):
+                raise ValueError("segments were encoded with different parameters")
+        try:
+            out = av.open(str(part), "w", format=fmt, options={"movflags": "+faststart"})
+        except _AV_ERRORS as exc:
+            raise OutputError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        ok = False
+        try:
+            ost = out.add_stream_from_template(first)
+            ost.time_base = first.time_base
+            last_dts = None
+            for c in inputs:
+                ist = c.streams.video[0]
+                for pkt in c.demux(ist):
+                    if pkt.dts is None:  # the demuxer's end-of-stream packet
+                        continue
+                    if last_dts is not None and pkt.dts <= last_dts:
+                        raise ValueError("segment time stamps overlap")
+                    last_dts = pkt.dts
+                    pkt.stream = ost
+                    out.mux(pkt)
+            ok = True
+        finally:
+            try:
+                out.close()
+            except _AV_ERRORS:
+                ok = False
+            if not ok:
+                part.unlink(missing_ok=True)
+    finally:
+        for c in inputs:
+            c.close()
+    os.replace(part, path)
+    return path

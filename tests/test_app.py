@@ -75,12 +75,15 @@ def assert_results_shown(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
     types = element_types(at)
     assert "video" in types
-    assert types.count("vega_lite_chart") == 2  # knee and hip curves
+    # knee and hip curves (the Compare tab adds stride-cycle charts once two clips are in)
+    specs = [c.proto.spec for c in at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")]
+    assert sum('"Time (s)"' in sp for sp in specs) == 2
     labels = {m.label for m in at.metric}
     assert {"Real time covered", "Athlete found in"} <= labels
-    assert len(at.get("download_button")) == 6
+    assert len([b for b in at.get("download_button") if not b.key.startswith("cmp-")]) == 7
     assert len(at.slider) == 1 and at.slider[0].label == "Frame"
     assert "image" in types  # the scrubber's frame
+    assert {"Front-side score", "Confidence", "Strides"} <= labels  # the verdict card
 
 
 # -- flows --------------------------------------------------------------------------------
@@ -123,6 +126,69 @@ def test_upload_shows_results_and_reruns_do_not_reanalyse(app_env, tmp_path):
     at.button[0].click().run()
     assert_results_shown(at)
     assert len(app_env) == 2
+
+
+def test_verdict_card_cue_jump_and_comparison(app_env):
+    from posecheck import plots
+
+    at = upload(new_app(), "front.mp4", SAMPLE.read_bytes())
+    assert_results_shown(at)
+    assert any("Front-side mechanics" in m.value for m in at.markdown)
+    score = next(m for m in at.metric if m.label == "Front-side score")
+    assert score.value.endswith("/ 100")
+    cues = [m.value for m in at.markdown if m.value.startswith("**1** :")]
+    assert cues, "the cues are listed"
+    show = [b for b in at.button if b.label == "Show me"]
+    assert show
+    # the first "show me" moves the scrubber to its cue's frame and names the cue there
+    from posecheck.ui import st_run
+
+    result = next(iter(at.session_state["results"].values()))
+    assert isinstance(result, st_run.Result)
+    cue = next(c for c in result.analysis.cues if c.frame >= 0)
+    first = next(i for i, c in enumerate(result.analysis.cues) if c.frame >= 0)
+    assert at.slider[0].value != cue.frame
+    show[0].click().run()
+    assert not at.exception
+    assert at.slider[0].value == cue.frame
+    assert any(i.value.startswith(f"**Cue {first + 1}:**") for i in at.info)
+    # the cue frames are numbered rules in the curves
+    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert plots.MARK_HEX in charts[0].proto.spec
+
+    # compare: a second clip uploaded in the Compare tab, then the delta table
+    assert any("Analyse two clips" in i.value for i in at.info)
+    at.file_uploader(key="upload_compare").set_value(
+        ("back.mp4", (ROOT / "sample_videos" / "back_kick_60fps.mp4").read_bytes(), "video/mp4"))
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert len(app_env) == 2
+    # defaults: before = the clip analysed first (front), after = the latest (back)
+    assert "front.mp4" in at.selectbox(key="cmp_before").format_func(
+        at.selectbox(key="cmp_before").value)
+    next(b for b in at.button if b.key == "cmp_swap").click().run()  # back before, front after
+    assert "back.mp4" in at.selectbox(key="cmp_before").format_func(
+        at.selectbox(key="cmp_before").value)
+    assert not at.exception
+    table = next(d for d in at.dataframe if "Assessment" in d.value.columns).value
+    row = table[table.Metric == "Thigh angle at peak knee flexion"].iloc[0]
+    assert row["Better is"] == "higher"
+    assert row["Assessment"] == "better"
+    assert "no preferred direction" in set(table["Better is"])
+    assert any("Front-side score" in m.value and "→" in m.value for m in at.markdown)
+    assert element_types(at).count("video") == 2        # annotated + side by side
+    assert len([b for b in at.get("download_button") if b.key.startswith("cmp-")]) == 4
+    sbs = list((Path(storage.workdir()) / "compare").glob("*/side_by_side.mp4"))
+    assert len(sbs) == 2 and sbs[0].read_bytes()[4:8] == b"ftyp"  # front→back, back→front
+
+
+def test_compare_tab_bad_upload_is_one_error(app_env):
+    at = new_app()
+    at.file_uploader(key="upload_compare").set_value(("after.mp4", b"\x00" * 5000, "video/mp4"))
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 1 and "after.mp4" in at.error[0].value
+    assert len(app_env) == 0
 
 
 def test_garbage_upload_is_one_error_and_the_app_keeps_working(app_env):
@@ -231,7 +297,14 @@ def test_exports_and_offline_html_report(sample_analysis, tmp_path):
     assert ex.download_name("angles.csv") == "Track_day_1_angles.csv"
     html = ex.read("report.html").decode()
     # self-contained: inline SVG charts and JPEG frames, no script, nothing fetched
-    assert html.count("<svg") == 2 and html.count("data:image/jpeg;base64,") == 4
+    n_cue_frames = sum(1 for c in sample_analysis.cues if c.frame >= 0)
+    assert html.count("<svg") == 2
+    assert html.count("data:image/jpeg;base64,") == 4 + n_cue_frames  # peaks + cue frames
+    assert "Verdict and cues" in html and "<h2>Strides</h2>" in html
+    v = sample_analysis.summary
+    assert f"{v.score:.0f} / 100" in html
+    for c in sample_analysis.cues:
+        assert c.text[1:40].replace("'", "&#x27;") in html
     assert "<script" not in html.lower()
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert not re.search(r"url\(\s*['\"]?https?:", html) and "@import" not in html
@@ -243,4 +316,5 @@ def test_exports_and_offline_html_report(sample_analysis, tmp_path):
         n for n in EXPORTS if n != "posecheck.zip")
     assert z.getinfo("Track_day_1_posecheck/annotated.mp4").compress_type == zipfile.ZIP_STORED
     assert ex.path("angles.csv").read_text().startswith("frame,time_s,detected,")
+    assert ex.path("strides.csv").read_text().startswith("stride,side,")
     assert not list(tmp_path.glob(".*part"))

@@ -111,6 +111,7 @@ def test_importing_posecheck_does_not_import_streamlit():
 
     code = ("import sys, posecheck, posecheck.plots, posecheck.report_html, posecheck.ui, "
             "posecheck.ui.exports, posecheck.ui.frames, posecheck.ui.storage, "
-            "posecheck.ui.settings; print('streamlit' in sys.modules)")
+            "posecheck.ui.settings, posecheck.ui.review_data, posecheck.compare, "
+            "posecheck.compare_report, posecheck.compare_run, posecheck.sidebyside; print('streamlit' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -24,6 +24,7 @@ from posecheck.types import Analysis
 EXPORTS: dict[str, tuple[str, str]] = {
     "annotated.mp4": ("Annotated video (MP4)", "video/mp4"),
     "report.html": ("Report (HTML, works offline)", "text/html"),
+    "strides.csv": ("Strides (CSV)", "text/csv"),
     "angles.csv": ("Angles (CSV)", "text/csv"),
     "landmarks.csv": ("Landmarks (CSV)", "text/csv"),
     "report.json": ("Report data (JSON)", "application/json"),
@@ -77,8 +78,8 @@ class Exports:
         clip_name: display name of the uploaded clip (shown in reports, used for download
             names after :func:`safe_stem`).
         max_video_height: for the annotated video if it has to be encoded here.
-        report_sections: extra ``(title, html)`` sections for the HTML report (phase 2:
-            verdict, cues, strides).
+        report_sections: extra ``(title, html)`` sections for the HTML report (the verdict,
+            cues with their key frames and the stride table are built in).
     """
 
     analysis: Analysis
@@ -118,6 +119,8 @@ class Exports:
         a = self.analysis
         if name == "angles.csv":
             return export.angles_csv(a)
+        if name == "strides.csv":
+            return export.strides_csv(a)
         if name == "landmarks.csv":
             return export.landmarks_csv(a)
         if name == "report.json":
@@ -145,3 +148,83 @@ class Exports:
         finally:
             tmp.unlink(missing_ok=True)
         return path
+
+
+#: comparison downloads: file name -> (button label, MIME type)
+COMPARE_EXPORTS: dict[str, tuple[str, str]] = {
+    "side_by_side.mp4": ("Side-by-side video (MP4)", "video/mp4"),
+    "compare.html": ("Comparison report (HTML)", "text/html"),
+    "comparison.csv": ("Comparison (CSV)", "text/csv"),
+    "comparison.json": ("Comparison data (JSON)", "application/json"),
+}
+
+
+@dataclass
+class CompareExports:
+    """The comparison of two analyses and its files, kept in ``folder``.
+
+    Attributes:
+        before, after: the analyses; ``before_video``/``after_video`` their annotated MP4s.
+        folder: where the files go (:func:`posecheck.ui.storage.compare_dir`).
+        names: display names of the clips.
+        align: the two touchdowns the side-by-side video is aligned on.
+    """
+
+    before: Analysis
+    after: Analysis
+    before_video: Path
+    after_video: Path
+    folder: Path
+    names: tuple[str, str]
+    align: tuple = (None, None)
+
+    def __post_init__(self) -> None:
+        from posecheck.compare import compare
+
+        self.comparison = compare(self.before, self.after, before_name=self.names[0],
+                                  after_name=self.names[1])
+
+    def download_name(self, name: str) -> str:
+        """``<before stem>_vs_<after stem>_<name>``."""
+        return f"{safe_stem(self.names[0])[:30]}_vs_{safe_stem(self.names[1])[:30]}_{name}"
+
+    def side_by_side(self, progress: Callable[[int, int], None] | None = None) -> Path:
+        """The side-by-side MP4, encoded once (unique temporary name, then rename)."""
+        from posecheck.sidebyside import write_side_by_side
+
+        final = Path(self.folder) / "side_by_side.mp4"
+        if final.is_file():
+            return final
+        tmp = final.with_name(f"side_by_side-{uuid.uuid4().hex}.mp4")
+        try:
+            write_side_by_side(self.before, self.after, self.before_video, self.after_video,
+                               tmp, align=self.align, progress=progress,
+                               labels=(f"BEFORE - {self.names[0]}", f"AFTER - {self.names[1]}"))
+            os.replace(tmp, final)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return final
+
+    def path(self, name: str) -> Path:
+        """The file ``name`` (one of :data:`COMPARE_EXPORTS`), built if needed."""
+        if name not in COMPARE_EXPORTS:
+            raise KeyError(name)
+        if name == "side_by_side.mp4":
+            return self.side_by_side()
+        path = Path(self.folder) / name
+        if path.is_file():
+            return path
+        c = self.comparison
+        if name == "comparison.csv":
+            return atomic_write(path, c.to_csv())
+        if name == "comparison.json":
+            return atomic_write(path, c.to_json())
+        from posecheck.compare_report import build_compare_report
+
+        return atomic_write(path, build_compare_report(c))
+
+    def read(self, name: str) -> bytes:
+        return self.path(name).read_bytes()
+
+    def reader(self, name: str) -> Callable[[], bytes]:
+        return lambda: self.read(name)

@@ -5,7 +5,8 @@ Session state (per browser tab):
 * ``stored``: uploader file id → :class:`~posecheck.ui.storage.StoredClip` (the upload is
   hashed and written once, not on every rerun);
 * ``results``: ``(digest, settings key)`` → :class:`~posecheck.ui.st_run.Result`, every clip
-  analysed in this session (phase 2's comparison picks "before" and "after" from here);
+  analysed in this session (the Compare tab, :mod:`posecheck.ui.st_compare`, picks "before"
+  and "after" from here);
 * ``auto_done``: digests analysed automatically once after upload. A new clip is analysed
   straight away with the current settings; after a settings change the user presses
   "Analyse" (a long clip is not re-run on every edit).
@@ -20,9 +21,12 @@ import streamlit as st
 from posecheck.errors import PosecheckError
 from posecheck.types import VideoInfo
 from posecheck.ui import st_run
+from posecheck.ui.st_compare import render_compare
 from posecheck.ui.st_review import render_result, show_error
+from posecheck.ui.st_run import stored_clip
 from posecheck.ui.st_sidebar import settings_panel
-from posecheck.ui.storage import VIDEO_EXTENSIONS, StoredClip, prune, read_chunks, store_upload
+from posecheck.ui.settings import Settings
+from posecheck.ui.storage import VIDEO_EXTENSIONS, StoredClip, prune
 
 log = logging.getLogger("posecheck.app")
 
@@ -44,22 +48,6 @@ def init_session() -> None:
         log.warning("could not prune the work folder", exc_info=True)
 
 
-def stored_clip(uploaded) -> StoredClip:
-    """The uploaded file written to disk under a generated name (once per upload)."""
-    stored = st.session_state["stored"]
-    if uploaded.file_id not in stored:
-        with st.spinner("Receiving the clip…"):
-            stored[uploaded.file_id] = store_upload(read_chunks(uploaded), uploaded.name)
-    return stored[uploaded.file_id]
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _probe(path: str, digest: str) -> VideoInfo:
-    from posecheck.video_io import probe
-
-    return probe(path)
-
-
 def clip_line(clip: StoredClip, info: VideoInfo) -> str:
     rot = f", rotated {info.rotation_deg}°" if info.rotation_deg else ""
     tag = f", captured at {info.capture_fps:.0f} fps" if info.capture_fps else ""
@@ -68,7 +56,7 @@ def clip_line(clip: StoredClip, info: VideoInfo) -> str:
 
 
 def main() -> None:
-    """Draw the page."""
+    """Draw the page: the uploader, then the Review and Compare tabs."""
     init_session()
     st.title("posecheck")
     st.caption("Sprint technique from a side-view clip")
@@ -76,18 +64,27 @@ def main() -> None:
     uploaded = st.file_uploader(
         "Sprint clip (MP4, MOV or M4V; H.264 or HEVC; up to 1 GB)",
         type=list(VIDEO_EXTENSIONS), key="upload")
+    review, compare = st.tabs(["Review", "Compare before / after"])
+    with review:
+        settings = review_tab(uploaded)
+    with compare:
+        render_compare(settings)
+
+
+def review_tab(uploaded) -> Settings:
+    """Upload → settings → analysis → review; returns the sidebar's settings."""
     if uploaded is None:
-        settings_panel()
+        settings = settings_panel()
         st.info("Upload a clip to start. Try one of the sample clips in "
                 "`sample_videos/` if you have none at hand.")
-        return
+        return settings
     clip = stored_clip(uploaded)
     try:
-        info = _probe(str(clip.path), clip.digest)
+        info = st_run.probe_clip(clip)
     except PosecheckError as exc:
-        settings_panel()
+        settings = settings_panel()
         show_error(st_run.user_message(exc, clip), st_run.hint_for(exc))
-        return
+        return settings
     settings = settings_panel(info, clip.digest)
     st.markdown(clip_line(clip, info))
     key = (clip.digest, settings.analysis_key())
@@ -96,9 +93,10 @@ def main() -> None:
         if clip.digest in st.session_state["auto_done"]:
             st.info("The settings changed since this clip was analysed.")
             if not st.button("Analyse with these settings", type="primary"):
-                return
+                return settings
         results[key] = st_run.analyse(clip, settings)
         # only now: a run interrupted by a widget change (Streamlit stops the script) must
         # not leave the clip marked as analysed, or the rerun would wait for a click
         st.session_state["auto_done"].add(clip.digest)
     render_result(results[key])
+    return settings

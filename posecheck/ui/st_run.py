@@ -26,10 +26,10 @@ import streamlit as st
 
 from posecheck.errors import (ModelMissing, NoPersonDetected, OutputError, PosecheckError,
                               UnreadableVideo, UnsupportedVideo)
-from posecheck.types import Analysis
+from posecheck.types import Analysis, VideoInfo
 from posecheck.ui.exports import write_annotated
 from posecheck.ui.settings import Settings
-from posecheck.ui.storage import StoredClip, run_dir
+from posecheck.ui.storage import StoredClip, read_chunks, run_dir, store_upload
 
 log = logging.getLogger("posecheck.app")
 
@@ -143,6 +143,27 @@ def analyse(clip: StoredClip, settings: Settings) -> Result:
     finally:
         bar.empty()
     return Result(clip, settings, analysis=analysis, video_path=video, run_dir=folder)
+
+
+def stored_clip(uploaded) -> StoredClip:
+    """The uploaded file written to disk under a generated name (once per upload)."""
+    stored = st.session_state["stored"]
+    if uploaded.file_id not in stored:
+        with st.spinner("Receiving the clip…"):
+            stored[uploaded.file_id] = store_upload(read_chunks(uploaded), uploaded.name)
+    return stored[uploaded.file_id]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _probe(path: str, digest: str) -> VideoInfo:
+    from posecheck.video_io import probe
+
+    return probe(path)
+
+
+def probe_clip(clip: StoredClip) -> VideoInfo:
+    """:func:`posecheck.video_io.probe` of a stored clip (cached on its content hash)."""
+    return _probe(str(clip.path), clip.digest)
 
 
 def clear_cache() -> None:

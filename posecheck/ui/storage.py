@@ -111,6 +111,15 @@ def run_dir(digest: str, settings_key: str, root: Path | None = None) -> Path:
     return path
 
 
+def compare_dir(key: str, root: Path | None = None) -> Path:
+    """The folder for one comparison (``key``: hex digest of both analyses + alignment)."""
+    if not re.fullmatch(r"[0-9a-f]{8,64}", key):
+        raise ValueError(f"not a comparison key: {key!r}")
+    path = (Path(root) if root is not None else workdir()) / "compare" / key
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def prune(root: Path | None = None, max_age_s: float = 24 * 3600) -> int:
     """Delete uploads and run files not modified for ``max_age_s``; return how many.
 
@@ -120,7 +129,7 @@ def prune(root: Path | None = None, max_age_s: float = 24 * 3600) -> int:
     root = Path(root) if root is not None else workdir()
     cutoff = time.time() - max_age_s
     removed = 0
-    for sub in ("uploads", "runs"):
+    for sub in ("uploads", "runs", "compare"):
         base = root / sub
         if not base.is_dir():
             continue

@@ -1,0 +1,455 @@
+"""Pose inference and annotated-video export on worker processes (2+ cores).
+
+One MediaPipe landmarker stream keeps about one core busy, so the clip is split into
+contiguous chunks, one per worker process (``spawn``: MediaPipe is not fork-safe). Each
+worker opens the video itself (:func:`posecheck.video_io.iter_frames` with ``start``/
+``stop``; no frames are pickled), runs its own :class:`posecheck.athlete.AthleteTracker`
+(whole-frame scout, zoomed far-away search, ROI landmarkers) and returns compact arrays:
+per frame its file index and time, per track its packed detections.
+
+Chunk boundaries (:func:`plan_chunks`, :func:`stitch`)
+------------------------------------------------------
+A landmarker that starts on a frame first *detects*, then tracks, and smooths landmarks over
+time, so the first frames of a chunk differ slightly from a single stream that has been
+tracking for a while. Every chunk but the first therefore starts a *lead-in* early
+(:func:`lead_frames`: 0.25 s, at least 15 frames) and its lead-in results are only used to *match* its tracks
+with the previous chunk's (same person = boxes overlapping, IoU > :data:`MATCH_IOU`, on the
+most lead-in frames); each frame's landmarks come from the one chunk that owns it. A
+landmarker that starts on a poor detection can keep a wrong pose for many frames, so when
+the two chunks clearly disagree about the same person in the lead-in (:func:`_disagree`)
+the later chunk runs again with a 4x longer lead-in, and if they still disagree the whole
+clip runs as one stream. A track
+with no match continues one that was lost shortly before at the same place and size, else
+it is a new person. The athlete is then chosen over the stitched tracks, as in the single
+stream (:func:`posecheck.pose.sequence_from_tracks`). ``tests/test_parallel.py`` checks
+angles (median difference <= 1 deg) and gait events against the single stream.
+
+When it is used (:func:`resolve_workers`)
+-----------------------------------------
+``PoseConfig.workers`` (CLI ``--workers``): ``None``/0 = the usable cores, 1 = the single
+stream in this process. Starting a worker (spawn, import mediapipe, build the graph) costs
+about a second, plus ~0.4 s per chunk for its landmarkers and the lead-in frames, so fewer
+workers are used when each would get under :data:`MIN_FRAMES_PER_WORKER` frames (90; 60 once
+the pool is running). Measured on 2 cores, full model, 720p: 180 frames take 3.2 s on two
+workers and 3.4 s as one stream, so shorter clips run as one stream. The pool is kept
+for the life of the process (the export pass and the next clip reuse it; see
+:func:`shutdown_pool`).
+
+The annotated video is rendered by the same workers (:mod:`posecheck.parallel_video`).
+"""
+
+from __future__ import annotations
+
+import atexit
+import concurrent.futures as cf
+import dataclasses
+import math
+import multiprocessing as mp
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from posecheck.types import PoseSequence, VideoInfo
+
+if TYPE_CHECKING:
+    from posecheck.config import PoseConfig
+
+LEAD_FRAMES = 15            #: lead-in frames before each chunk (at least) ...
+LEAD_S = 0.25               #: ... and at least this long (at most LEAD_MAX frames)
+LEAD_MAX = 60
+MIN_FRAMES_PER_WORKER = 90  #: below this many frames per worker, use fewer workers ...
+MIN_FRAMES_PER_WARM_WORKER = 60  #: ... or this many when the pool is already running
+MAX_CHUNK_FRAMES = 1500     #: longer clips get more chunks than workers (load balance)
+MATCH_IOU = 0.3
+SETTLE_FRAMES = 5           #: lead-in frames not compared (the landmarker settles)
+DISAGREE = 0.08             #: landmark disagreement (x height) that makes chunks run again
+RETRIES = 1                 #: ... with a RETRY_LEAD_FACTOR x longer lead-in, then one stream
+RETRY_LEAD_FACTOR = 4
+PROGRESS_SLOTS = 256
+
+_POOL: cf.ProcessPoolExecutor | None = None
+_POOL_SIZE = 0
+_POOL_LOCK = threading.Lock()
+_PROGRESS = None            # shared int64 array: frames done per slot
+_SLOT = 0
+_WORKER_PROGRESS = None     # the same array, inside a worker
+
+
+def usable_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_workers(requested: int | None, n_frames: int) -> int:
+    """Worker processes for a clip of ``n_frames``: ``requested`` (``None``/0 = usable
+    cores), reduced so each gets at least :data:`MIN_FRAMES_PER_WORKER` frames
+    (:data:`MIN_FRAMES_PER_WARM_WORKER` when the pool is already running: no start-up to
+    pay); 1 = run in this process."""
+    w = usable_cores() if not requested else int(requested)
+    warm = _POOL is not None and _POOL_SIZE == w
+    need = MIN_FRAMES_PER_WARM_WORKER if warm else MIN_FRAMES_PER_WORKER
+    return max(1, min(w, n_frames // max(1, need)))
+
+
+def lead_frames(fps: float) -> int:
+    """Lead-in of a chunk for a clip of ``fps`` frames/s (file rate): a quarter of a second,
+    15 to 60 frames. Measured on the sample clips: a landmarker's landmarks differ from the
+    single stream's by a median 2.2 px on its first frames, 0.8 px after 10-15 frames and
+    0.3-2 px (the stream's own sensitivity) after that."""
+    f = fps if fps and math.isfinite(fps) else 30.0
+    return int(min(LEAD_MAX, max(LEAD_FRAMES, round(LEAD_S * f))))
+
+
+def plan_chunks(n_frames: int, workers: int, lead: int = LEAD_FRAMES) -> list[tuple[int, int, int]]:
+    """Contiguous chunks ``(lead_start, start, stop)`` covering ``[0, n_frames)``: the chunk
+    owns ``[start, stop)`` and decodes from ``lead_start = max(0, start - lead)``."""
+    k = max(1, workers)
+    if n_frames > k * MAX_CHUNK_FRAMES:
+        k *= math.ceil(n_frames / (k * MAX_CHUNK_FRAMES))
+    k = max(1, min(k, PROGRESS_SLOTS, n_frames))
+    edges = [round(i * n_frames / k) for i in range(k + 1)]
+    return [(max(0, a - lead), a, b) for a, b in zip(edges, edges[1:]) if b > a]
+
+
+# -- the pool ---------------------------------------------------------------------------------
+def _init_worker(progress) -> None:
+    global _WORKER_PROGRESS
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    _WORKER_PROGRESS = progress
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    from posecheck import pose
+
+    # one inference thread per worker: the workers already fill the cores (XNNPACK would
+    # otherwise start a thread pool sized for the whole machine in every worker)
+    pose.SINGLE_THREAD_INFERENCE = True
+
+
+class _WorkerProcess(mp.context.SpawnProcess):
+    """A spawned process that does not re-run the parent's ``__main__`` (spawn normally
+    imports the main script again: a script calling :func:`analyze_video` without an
+    ``if __name__ == "__main__"`` guard, or the Streamlit runner, would run again in every
+    worker). The workers only need posecheck, which they import by name."""
+
+    _patch_lock = threading.Lock()
+
+    def start(self) -> None:
+        from multiprocessing import spawn
+
+        with self._patch_lock:
+            original = spawn.get_preparation_data
+
+            def preparation_data(name):
+                data = original(name)
+                data.pop("init_main_from_path", None)
+                data.pop("init_main_from_name", None)
+                return data
+
+            spawn.get_preparation_data = preparation_data
+            try:
+                super().start()
+            finally:
+                spawn.get_preparation_data = original
+
+
+class _SpawnContext(mp.context.SpawnContext):
+    Process = _WorkerProcess
+
+
+def get_pool(workers: int) -> cf.ProcessPoolExecutor:
+    """The shared ``spawn`` pool with ``workers`` processes (re-created if the size changes)."""
+    global _POOL, _POOL_SIZE, _PROGRESS
+    with _POOL_LOCK:
+        if _POOL is not None and _POOL_SIZE != workers:
+            _shutdown_locked(kill=False)
+        if _POOL is None:
+            ctx = _SpawnContext()
+            if _PROGRESS is None:
+                _PROGRESS = ctx.Array("q", PROGRESS_SLOTS, lock=False)
+            _POOL = cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                                           initargs=(_PROGRESS,))
+            _POOL_SIZE = workers
+        return _POOL
+
+
+def shutdown_pool(kill: bool = False) -> None:
+    """Stop the worker processes (``kill``: at once, abandoning running tasks)."""
+    with _POOL_LOCK:
+        _shutdown_locked(kill)
+
+
+def _shutdown_locked(kill: bool) -> None:
+    global _POOL, _POOL_SIZE
+    pool, _POOL, _POOL_SIZE = _POOL, None, 0
+    if pool is None:
+        return
+    if kill:
+        for p in list(getattr(pool, "_processes", {}).values()):
+            p.terminate()
+    pool.shutdown(wait=not kill, cancel_futures=True)
+
+
+atexit.register(shutdown_pool)
+
+
+def _slots(n: int) -> list[int]:
+    global _SLOT
+    with _POOL_LOCK:
+        out = [(_SLOT + i) % PROGRESS_SLOTS for i in range(n)]
+        _SLOT = (_SLOT + n) % PROGRESS_SLOTS
+    for s in out:
+        _PROGRESS[s] = 0
+    return out
+
+
+def _tick(slot: int, done: int) -> None:
+    if _WORKER_PROGRESS is not None:
+        _WORKER_PROGRESS[slot] = done
+
+
+def run_tasks(fn: Callable, tasks: list[tuple], workers: int,
+              progress: Callable[[int], None] | None = None) -> list:
+    """``[fn(*task, slot) for task in tasks]`` on the pool, in order; ``progress(done)``
+    gets the sum of the workers' counters about 10 times a second. A worker's exception is
+    re-raised here; on Ctrl-C or a crashed worker the pool is killed."""
+    pool = get_pool(workers)
+    slots = _slots(len(tasks))
+    futs = [pool.submit(fn, *task, slot) for task, slot in zip(tasks, slots)]
+    try:
+        pending = set(futs)
+        while pending:
+            _done, pending = cf.wait(pending, timeout=0.1, return_when=cf.FIRST_EXCEPTION)
+            if any(f.done() and f.exception() is not None for f in futs):
+                break
+            if progress is not None:
+                progress(sum(int(_PROGRESS[s]) for s in slots))
+        return [f.result() for f in futs]
+    except BaseException as exc:
+        for f in futs:
+            f.cancel()
+        if isinstance(exc, (KeyboardInterrupt, cf.process.BrokenProcessPool)) or \
+                any(not f.done() for f in futs):
+            shutdown_pool(kill=True)
+        raise
+
+
+# -- pose pass --------------------------------------------------------------------------------
+def _pose_chunk(path: str, info: VideoInfo, cfg: SimpleNamespace, model_path: Path,
+                lead: int, start: int, stop: int, slot: int) -> dict:
+    """Worker: track everybody in frames ``[lead, stop)``; compact arrays, file indices.
+    ``cfg`` = PoseConfig's fields (workers import neither the config nor the kinematics
+    stack: scipy and numba would add ~1 s to their start)."""
+    from posecheck.pose import track_frames
+    from posecheck.video_io import iter_frames
+
+    def tick(done: int, _total: int) -> None:
+        if done % 5 == 0:
+            _tick(slot, max(0, done - (start - lead)))
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    with iter_frames(path, info=info, start=lead, stop=stop, threads=1) as reader:
+        indices, times, tracks, size = track_frames(reader, cfg, progress=tick,
+                                                    model_path=model_path)
+        complete = reader.complete
+    _tick(slot, len(indices) - (start - lead))
+    idx = np.asarray(indices, dtype=np.int64)
+    out_tracks = []
+    for tr in tracks:
+        if not tr.rows:
+            continue
+        out_tracks.append({"index": idx[np.asarray(tr.rows)], "dets": np.stack(tr.dets),
+                           "centers": np.asarray(tr.centers, dtype=np.float64),
+                           "heights": np.asarray(tr.heights, dtype=np.float64),
+                           "times": np.asarray(tr.times, dtype=np.float64)})
+    return {"index": idx, "times": np.asarray(times, dtype=np.float64), "tracks": out_tracks,
+            "size": size, "complete": complete, "seconds": time.perf_counter() - t0,
+            "cpu_seconds": time.process_time() - c0}
+
+
+def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None = None,
+                   progress: Callable[[int, int], None] | None = None,
+                   notes: list[str] | None = None) -> PoseSequence:
+    """The pose pass over the clip at ``path`` (probed as ``info``) on
+    :func:`resolve_workers` processes: same result as
+    :func:`posecheck.pose.estimate_sequence` on the whole decode, within the tolerance in
+    the module docstring. One worker = :func:`estimate_sequence` in this process."""
+    from posecheck import pose, video_io
+    from posecheck.config import PoseConfig
+    from posecheck.models import resolve_model
+    from posecheck.warmup import numba_cache_cold, start_warm_up
+
+    cfg = config or PoseConfig()
+    total = info.frame_count
+    workers = resolve_workers(cfg.workers, total)
+    # numba: load (or, first run after install, compile) the kinematics kernels on a spare
+    # core while the pose pass runs, so the kinematics step after it does not wait for them
+    if workers <= 1:
+        warm = start_warm_up(in_process=not numba_cache_cold())
+        try:
+            reader = video_io.iter_frames(path, info=info)
+            return pose.estimate_sequence(reader, cfg, frame_size=(info.width, info.height),
+                                          total=total, progress=progress, notes=notes)
+        finally:
+            warm.join()
+    start_warm_up(in_process=True)  # this process only waits for the workers
+    plan = plan_chunks(total, workers, lead_frames(info.fps))
+    tick = None if progress is None else (lambda done: progress(min(done, total), total))
+    lean = SimpleNamespace(**dataclasses.asdict(cfg))
+    model = resolve_model(cfg.model, cfg.model_dir)
+    tasks = lambda chunks: [(str(path), info, lean, model, *c) for c in chunks]  # noqa: E731
+    results = run_tasks(_pose_chunk, tasks(plan), workers, tick)
+    for attempt in range(RETRIES + 1):
+        bad = [k for k in range(1, len(plan)) if _disagree(results[k - 1], results[k], plan[k][1])]
+        if not bad:
+            break
+        if attempt == RETRIES:  # chunks that never agree: the single stream decides
+            reader = video_io.iter_frames(path, info=info)
+            return pose.estimate_sequence(reader, cfg, frame_size=(info.width, info.height),
+                                          total=total, progress=progress, notes=notes)
+        # a landmarker can lock onto a poor first detection and keep it (the other chunk
+        # may be the wrong one as well): run these chunks again from an earlier frame
+        for k in bad:
+            lead = (plan[k][1] - plan[k][0]) * RETRY_LEAD_FACTOR
+            plan[k] = (max(0, plan[k][1] - lead), plan[k][1], plan[k][2])
+        again = run_tasks(_pose_chunk, tasks([plan[k] for k in bad]), workers)
+        for k, r in zip(bad, again):
+            results[k] = r
+    index, times, tracks = stitch(results, plan)
+    if progress is not None:
+        progress(len(times), total)
+    return pose.sequence_from_tracks(tracks, times, (info.width, info.height), cfg, notes)
+
+
+def _disagree(prev: dict, cur: dict, start: int) -> bool:
+    """The same person (boxes overlapping) has clearly different landmarks in the two
+    chunks over the settled part of the lead-in (median mean landmark distance above
+    :data:`DISAGREE` of their height; measured: 0.5-2 % when both track well)."""
+    from posecheck.athlete import iou
+
+    for ta in prev["tracks"]:
+        for tb in cur["tracks"]:
+            _c, ia, ib = np.intersect1d(ta["index"], tb["index"][tb["index"] < start],
+                                        return_indices=True)
+            ia, ib = ia[SETTLE_FRAMES:], ib[SETTLE_FRAMES:]
+            if len(ia) == 0:
+                continue
+            same = [iou(_box(ta["dets"][i]), _box(tb["dets"][j])) > MATCH_IOU for i, j in zip(ia, ib)]
+            if np.mean(same) < 0.5:
+                continue  # different people
+            dist = np.linalg.norm(ta["dets"][ia, :, :2] - tb["dets"][ib, :, :2], axis=2).mean(axis=1)
+            if np.median(dist / np.maximum(ta["heights"][ia], 1.0)) > DISAGREE:
+                return True
+    return False
+
+
+def stitch(results: list[dict], plan: list[tuple[int, int, int]]):
+    """Join the chunks' results: ``(file indices, times, tracks)`` with tracks as
+    :class:`posecheck.athlete.Track` whose rows index the joined frames (see the module
+    docstring). Reading stops after the first chunk that ended early (a damaged file), as a
+    single stream would."""
+    from posecheck.athlete import REVIVE_WITHIN_S
+
+    index_parts, time_parts, kept = [], [], []
+    for res, (_lead, start, stop) in zip(results, plan):
+        own = (res["index"] >= start) & (res["index"] < stop)
+        index_parts.append(res["index"][own])
+        time_parts.append(res["times"][own])
+        kept.append(res)
+        if not res["complete"]:
+            break
+    index = np.concatenate(index_parts) if index_parts else np.zeros(0, np.int64)
+    times = np.concatenate(time_parts) if time_parts else np.zeros(0)
+    glob: list[dict] = []   # stitched tracks: lists of per-chunk pieces
+    prev: dict[int, int] = {}  # track number in the previous chunk -> global track
+    for k, (res, (_lead, start, stop)) in enumerate(zip(kept, plan)):
+        cur: dict[int, int] = {}
+        pairs = []
+        if k > 0:
+            before = kept[k - 1]["tracks"]
+            for b, tb in enumerate(res["tracks"]):
+                for a, ta in enumerate(before):
+                    if a in prev:
+                        pairs.append((_overlap_score(ta, tb, start), a, b))
+        used_a, used_b = set(), set()
+        for score, a, b in sorted(pairs, reverse=True):
+            if score > 0 and a not in used_a and b not in used_b:
+                used_a.add(a), used_b.add(b)
+                cur[b] = prev[a]
+        for b, tb in enumerate(res["tracks"]):
+            own = (tb["index"] >= start) & (tb["index"] < stop)
+            if not own.any():
+                continue
+            piece = {key: v[own] for key, v in tb.items()}
+            if b not in cur:
+                cur[b] = _revive(glob, piece, set(cur.values()), REVIVE_WITHIN_S)
+            if cur[b] is None:
+                cur[b] = len(glob)
+                glob.append({"pieces": []})
+            glob[cur[b]]["pieces"].append(piece)
+        prev = cur
+    return index, times, _as_tracks(glob, index)
+
+
+def _overlap_score(ta: dict, tb: dict, start: int) -> float:
+    """Frames of the lead-in where both tracks' boxes overlap (IoU > MATCH_IOU)."""
+    from posecheck.athlete import iou
+
+    common, ia, ib = np.intersect1d(ta["index"], tb["index"][tb["index"] < start],
+                                    return_indices=True)
+    score = 0
+    for i, j in zip(ia, ib):
+        if iou(_box(ta["dets"][i]), _box(tb["dets"][j])) > MATCH_IOU:
+            score += 1
+    return float(score)
+
+
+def _box(packed: np.ndarray) -> tuple[float, float, float, float]:
+    x, y = packed[:, 0], packed[:, 1]
+    return float(x.min()), float(y.min()), float(x.max()), float(y.max())
+
+
+def _revive(glob: list[dict], piece: dict, taken: set, within_s: float) -> int | None:
+    """A stitched track that ended shortly before ``piece`` starts, at the same place and
+    size (the person was lost across the chunk boundary), or None."""
+    t0, c0, h0 = piece["times"][0], piece["centers"][0], piece["heights"][0]
+    best, best_off = None, math.inf
+    for g, tr in enumerate(glob):
+        if g in taken:
+            continue
+        last = tr["pieces"][-1]
+        t1, c1, h1 = last["times"][-1], last["centers"][-1], last["heights"][-1]
+        if not (0 < t0 - t1 <= within_s) or not (0.6 < h0 / max(h1, 1.0) < 1.6):
+            continue
+        off = float(np.linalg.norm(c0 - c1))
+        if off < 1.5 * max(h1, 1.0) and off < best_off:
+            best, best_off = g, off
+    return best
+
+
+def _as_tracks(glob: list[dict], index: np.ndarray) -> list:
+    from posecheck.athlete import Track
+
+    out = []
+    for tid, g in enumerate(glob):
+        cat = {key: np.concatenate([p[key] for p in g["pieces"]]) for key in g["pieces"][0]}
+        rows = np.searchsorted(index, cat["index"])
+        ok = (rows < len(index)) & (index[np.minimum(rows, len(index) - 1)] == cat["index"])
+        if not ok.any():
+            continue
+        tr = Track(tid=tid, center=cat["centers"][ok][-1], size=1.0,
+                   last_row=int(rows[ok][-1]), last_time=float(cat["times"][ok][-1]))
+        tr.rows = rows[ok].tolist()
+        tr.dets = list(cat["dets"][ok])
+        tr.centers = list(cat["centers"][ok])
+        tr.heights = cat["heights"][ok].tolist()
+        tr.times = cat["times"][ok].tolist()
+        out.append(tr)
+    return out
