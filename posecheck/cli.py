@@ -166,6 +166,13 @@ def _analyze(args: argparse.Namespace) -> int:
     p = analysis.pose
     print(f"{clip.name}: {p.n_frames} frames, athlete found in {p.detection_rate:.0%}, "
           f"running {'left to right' if analysis.angles.direction > 0 else 'right to left'}")
+    summary = analysis.summary
+    if summary is not None and summary.n_strides:
+        print(f"verdict: {summary.verdict.upper()} (front-side score {summary.score:.0f}/100, "
+              f"confidence {summary.confidence_label}, {summary.n_strides} strides)")
+        marks = {"fault": "fix ", "good": "good", "info": "info"}
+        for cue in analysis.cues:
+            print(f"  {marks.get(cue.kind, cue.kind)}  {cue.text}")
     for w in analysis.warnings:
         print(f"warning: {w}")
     print(f"wrote {', '.join(paths)} to {out}")

@@ -145,3 +145,10 @@ def test_repair_and_filtering_beat_raw_mediapipe(run):
             ok = np.isfinite(best) & np.isfinite(raw)
             gains.append(np.mean(np.abs(raw[ok] - gt[ok, j])) - np.mean(np.abs(best[ok] - gt[ok, j])))
     assert np.mean(gains) >= MIN_GAIN_OVER_RAW_DEG, f"{name}: mean gain {np.mean(gains):.1f}°"
+
+
+def test_cli_prints_the_verdict_and_cues(run):
+    name, _out, proc, _truth = run
+    expected = {"front_side_60fps": "FRONT-SIDE", "back_kick_60fps": "BACK-SIDE"}[name]
+    assert f"verdict: {expected}" in proc.stdout
+    assert ("  fix " if expected == "BACK-SIDE" else "  good ") in proc.stdout
