@@ -193,8 +193,10 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
         v_run = np.inf
     v_ground = np.gradient(hip_x, t) - v_run  # image velocity of the ground under the hip
     v_run = abs(v_run)
-    rel_speed = np.abs(np.stack([np.gradient(toe_x[:, j], t) for j in range(2)], axis=1)
-                       - v_ground[:, None]) / (STILL_FRACTION * v_run)
+    # with an unknown running speed (v_run = inf) this is NaN, and fmax below ignores it
+    with np.errstate(invalid="ignore"):
+        rel_speed = np.abs(np.stack([np.gradient(toe_x[:, j], t) for j in range(2)], axis=1)
+                           - v_ground[:, None]) / (STILL_FRACTION * v_run)
     # contact score: < 1 on the ground
     score = np.fmax(height / threshold, rel_speed)
     min_len = max(2, int(round(MIN_CONTACT_S * fps)))
