@@ -1,31 +1,15 @@
 """The posecheck CLI: bad inputs give one line and a non-zero status, never a traceback."""
 
-import subprocess
-import sys
 
-import pytest
 
 from posecheck.cli import ProgressBar, main
 
-
-def run_cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "posecheck.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=300)
-
-
-def _assert_one_line_error(proc, *needles):
-    assert proc.returncode == 2, proc.stderr
-    lines = [l for l in proc.stderr.splitlines() if l.strip()]
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("posecheck: error:")
-    assert "Traceback" not in proc.stderr
-    for n in needles:
-        assert n in lines[0], lines[0]
+from cli_helpers import one_line_error, run_cli
 
 
 def test_missing_file(tmp_path):
     proc = run_cli("analyze", tmp_path / "nope.mp4")
-    _assert_one_line_error(proc, "nope.mp4")
+    one_line_error(proc, "nope.mp4")
     assert not (tmp_path / "nope_posecheck").exists()
 
 
@@ -33,12 +17,12 @@ def test_random_bytes_named_mp4(tmp_path):
     bad = tmp_path / "garbage.mp4"
     bad.write_bytes(bytes(range(256)) * 40)
     proc = run_cli("analyze", bad)
-    _assert_one_line_error(proc, "garbage.mp4")
+    one_line_error(proc, "garbage.mp4")
     assert not (tmp_path / "garbage_posecheck").exists()
 
 
 def test_directory_instead_of_file(tmp_path):
-    _assert_one_line_error(run_cli("analyze", tmp_path))
+    one_line_error(run_cli("analyze", tmp_path))
 
 
 def test_invalid_slowmo_is_a_usage_error(tmp_path):
@@ -52,7 +36,7 @@ def test_no_person_is_a_one_line_error(tmp_path):
     frames = [np.full((240, 320, 3), (40 + 3 * i, 120, 60), np.uint8) for i in range(12)]
     clip = make_clip(tmp_path / "empty field.mp4", frames, fps=60)
     proc = run_cli("analyze", clip, "--model", "lite")
-    _assert_one_line_error(proc, "no person")
+    one_line_error(proc, "no person")
     assert not (tmp_path / "empty field_posecheck").exists()
 
 

@@ -7,16 +7,12 @@ docs/hard_footage.md for the policy behind each expectation.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
 from clipfactory import make_audio_only, make_clip, truncate
-from posecheck import video_io
 from posecheck.athlete import (ATHLETE_RULES, Detection, Track, choose_track, search_tiles,
                                to_detection)
 from posecheck.config import Config, PoseConfig
@@ -24,23 +20,9 @@ from posecheck.errors import NoPersonDetected, OutputError, UnreadableVideo, Uns
 from posecheck.outdir import safe_filename, staged_output
 from posecheck.pipeline import analyze_video
 import synthclips
+from cli_helpers import one_line_error, run_cli
 
 W, H = 1280, 720
-
-
-def run_cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "posecheck.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=300)
-
-
-def one_line_error(proc, *needles):
-    assert proc.returncode == 2, proc.stderr
-    lines = [l for l in proc.stderr.splitlines() if l.strip()]
-    assert len(lines) == 1 and lines[0].startswith("posecheck: error:"), proc.stderr
-    assert "Traceback" not in proc.stderr
-    for n in needles:
-        assert n in lines[0], lines[0]
-    return lines[0]
 
 
 # ------------------------------------------------------------------ shared synthetic clips
@@ -313,7 +295,7 @@ def test_non_ascii_name_with_spaces_end_to_end(far, tmp_path):
     # existing output folder: refused without --force, old results untouched
     (out / "notes.txt").write_text("coach's notes")
     before = (out / "report.json").read_bytes()
-    msg = one_line_error(run_cli("analyze", clip, "--model", "lite"), "already exists", "--force")
+    one_line_error(run_cli("analyze", clip, "--model", "lite"), "already exists", "--force")
     assert (out / "report.json").read_bytes() == before
     # --force replaces posecheck's files (a run without video removes the stale video) and
     # leaves other files alone
