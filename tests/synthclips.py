@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from clipfactory import make_clip
+from tools.synth.render import _x264_determinism  # byte-identical clips in every process
 from tools.synth import CameraParams, SprintParams
 from tools.synth.params import Look
 from tools.synth.render import Renderer
@@ -44,7 +45,7 @@ def far_runner(path: Path, seconds: float = 1.2, fps: float = 30, size=(1280, 72
     frames, gt = [], None
     for rgb, _a, gt in render_layers(p):
         frames.append(rgb)
-    make_clip(path, frames, fps=fps)
+    make_clip(path, frames, fps=fps, codec_options=_x264_determinism())
     return gt
 
 
@@ -70,5 +71,5 @@ def two_runners(path: Path, seconds: float = 1.2, fps: float = 30, size=(960, 54
         al[dy:] = ab[: h - dy]
         out = out * (1 - al[..., None]) + bb * al[..., None]
         frames.append(np.clip(out + 0.5, 0, 255).astype(np.uint8))
-    make_clip(path, frames, fps=fps)
+    make_clip(path, frames, fps=fps, codec_options=_x264_determinism())
     return gt_a, gt_b, dy
