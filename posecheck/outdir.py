@@ -33,32 +33,54 @@ OUTPUT_FILES = ("angles.csv", "landmarks.csv", "strides.csv", "annotated.mp4", "
 _COMMIT_LAST = "report.json"
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
                      *(f"lpt{i}" for i in range(1, 10))}
+_NOT_PORTABLE_NAME = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')  # control or special on Windows
+_NOT_ASCII_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
-def safe_filename(name: str, default: str = "clip", max_len: int = 100) -> str:
+def safe_filename(name: str, default: str = "clip", max_len: int = 100, *,
+                  ascii_only: bool = False, keep_extension: bool = True) -> str:
     """A file name that is safe to join to a directory, from an untrusted (uploaded) name.
 
     Keeps only the last path component (``../../x`` → ``x``, ``C:\\\\a\\\\b`` → ``b``),
     normalises Unicode (NFKC), replaces control characters, path separators and characters
     that are special on Windows with ``_``, strips leading dots (no hidden files, no ``..``)
-    and spaces, avoids Windows device names and caps the length (keeping the extension).
-    Letters of any language and spaces are kept. Never returns an empty string, ``.`` or
+    and spaces, avoids Windows device names and caps the length at ``max_len`` characters
+    (keeping the extension, itself at most 10). Letters of any language and spaces are kept
+    unless ``ascii_only``. Never returns an empty string (``default`` instead), ``.`` or
     ``..``.
+
+    Args:
+        ascii_only: keep only ASCII letters, digits and ``_.-``: every run of other
+            characters (spaces included) becomes one ``_``, and ``.``/``_`` are stripped
+            from both ends of the stem - for download names (HTTP headers, ZIP entries).
+        keep_extension: False drops the extension (after the last dot) and returns a stem.
     """
     name = unicodedata.normalize("NFKC", str(name))
     name = re.split(r"[\\/]", name)[-1]
-    name = re.sub(r'[\x00-\x1f\x7f<>:"|?*]', "_", name)
+    name = (_NOT_ASCII_NAME if ascii_only else _NOT_PORTABLE_NAME).sub("_", name)
     name = name.strip().lstrip(".").strip()
     stem, dot, ext = name.rpartition(".")
     if not dot:
         stem, ext = name, ""
+    if ascii_only:
+        stem = stem.strip("._")
     if stem.split(".")[0].strip().lower() in _WINDOWS_RESERVED:
         stem = "_" + stem
-    ext = ext[:10]
-    stem = stem[: max(1, max_len - len(ext) - 1)].rstrip(" .")
+    ext = ext[:10] if keep_extension else ""
+    stem = stem[: max(1, max_len - (len(ext) + 1 if ext else 0))].rstrip(" .")
     if not stem:
         stem = default
     return f"{stem}.{ext}" if ext else stem
+
+
+def safe_stem(name: str, max_len: int = 60) -> str:
+    """A download-name stem from a display name: ASCII letters, digits and ``_.-`` only.
+
+    :func:`safe_filename` with ``ascii_only`` and without the extension, e.g.
+    ``"Track day 1.mp4"`` → ``"Track_day_1"``; at most ``max_len`` characters, ``"clip"``
+    when nothing is left.
+    """
+    return safe_filename(name, max_len=max_len, ascii_only=True, keep_extension=False)
 
 
 def check_output_dir(out: str | os.PathLike, force: bool = False) -> Path:

@@ -7,6 +7,7 @@ docs/hard_footage.md for the policy behind each expectation.
 
 from __future__ import annotations
 
+import re
 
 import cv2
 import numpy as np
@@ -17,7 +18,7 @@ from posecheck.athlete import (ATHLETE_RULES, Detection, Track, choose_track, se
                                to_detection)
 from posecheck.config import Config, PoseConfig
 from posecheck.errors import NoPersonDetected, OutputError, UnreadableVideo, UnsupportedVideo
-from posecheck.outdir import safe_filename, staged_output
+from posecheck.outdir import safe_filename, safe_stem, staged_output
 from posecheck.pipeline import analyze_video
 import synthclips
 from cli_helpers import one_line_error, run_cli
@@ -339,18 +340,24 @@ def test_staged_output_leaves_nothing_on_failure(tmp_path):
     assert (out / "report.json").read_text() == "new"
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("../../etc/passwd", "passwd"),
-    ("..", "clip"),
-    ("", "clip"),
-    ("C:\\Users\\x\\run.mp4", "run.mp4"),
-    (".hidden.mp4", "hidden.mp4"),
-    ("a\x00b<>|?.mp4", "a_b____.mp4"),
-    ("CON.mp4", "_CON.mp4"),
-    ("Zoé 100 m.MOV", "Zoé 100 m.MOV"),
+@pytest.mark.parametrize("name, expected, stem", [
+    ("../../etc/passwd", "passwd", "passwd"),
+    ("..", "clip", "clip"),
+    ("", "clip", "clip"),
+    ("C:\\Users\\x\\run.mp4", "run.mp4", "run"),
+    (".hidden.mp4", "hidden.mp4", "hidden"),
+    ("a\x00b<>|?.mp4", "a_b____.mp4", "a_b"),
+    ("CON.mp4", "_CON.mp4", "_CON"),
+    ("Zoé 100 m.MOV", "Zoé 100 m.MOV", "Zo_100_m"),
+    ("Track day 1.mp4", "Track day 1.mp4", "Track_day_1"),
+    ("my clip..mp4", "my clip.mp4", "my_clip"),
+    ("a.b.c.mp4", "a.b.c.mp4", "a.b.c"),
+    ("\ufb01le.mp4", "file.mp4", "file"),  # NFKC: the "fi" ligature becomes ASCII "fi"
+    ("名前.mp4", "名前.mp4", "clip"),
 ])
-def test_safe_filename(name, expected):
+def test_safe_filename_and_stem(name, expected, stem):
     assert safe_filename(name) == expected
+    assert safe_stem(name) == stem
 
 
 def test_safe_filename_never_escapes(tmp_path):
@@ -358,3 +365,13 @@ def test_safe_filename_never_escapes(tmp_path):
         s = safe_filename(name)
         p = (tmp_path / s).resolve()
         assert p.parent == tmp_path.resolve() and s not in (".", "..") and len(s) <= 100
+    assert len(safe_filename("x" * 500)) == 100  # the cap is max_len, also without extension
+
+
+def test_safe_stem_is_short_ascii_and_never_escapes(tmp_path):
+    for name in ("../x y.mp4", "/abs/y", "....", " . ", "._-_.", "é" * 50 + ".mp4",
+                 "x" * 500 + ".mp4", "a b" * 40):
+        s = safe_stem(name)
+        assert re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*", s) and len(s) <= 60, (name, s)
+        assert (tmp_path / s).resolve().parent == tmp_path.resolve()
+        assert len(safe_stem(name, 30)) <= 30

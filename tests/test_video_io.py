@@ -316,3 +316,14 @@ def test_auto_falls_back_to_pyav_when_opencv_fails(tmp_path, monkeypatch, opened
     else:
         with pytest.raises(UnreadableVideo, match="f.mp4"):
             iter_frames(path, backend="opencv")
+
+
+def test_video_io_reexports_the_probe_api():
+    """Callers import everything video from posecheck.video_io; probing lives in video_probe."""
+    import posecheck.video_io as vio
+    import posecheck.video_probe as vp
+
+    for name in vp.__all__:
+        assert getattr(vio, name) is getattr(vp, name), name
+    assert set(vp.__all__) < set(vio.__all__)
+    assert {"FrameReader", "iter_frames"} <= set(vio.__all__)

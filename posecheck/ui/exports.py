@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import uuid
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from posecheck.outdir import safe_stem
 from posecheck.types import Analysis
 
 #: file name -> (button label, MIME type)
@@ -61,13 +61,6 @@ def write_annotated(analysis: Analysis, run_dir: Path, max_height: int | None,
     return final
 
 
-def safe_stem(name: str) -> str:
-    """A download-name stem from a display name: letters, digits, ``-_.``; at most 60."""
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("._")
-    return stem[:60] or "clip"
-
-
 @dataclass
 class Exports:
     """The downloadable files of one analysis.
@@ -76,7 +69,7 @@ class Exports:
         analysis: the analysis.
         run_dir: its folder (see :func:`posecheck.ui.storage.run_dir`).
         clip_name: display name of the uploaded clip (shown in reports, used for download
-            names after :func:`safe_stem`).
+            names after :func:`posecheck.outdir.safe_stem`).
         max_video_height: for the annotated video if it has to be encoded here.
         report_sections: extra ``(title, html)`` sections for the HTML report (the verdict,
             cues with their key frames and the stride table are built in).
@@ -186,7 +179,7 @@ class CompareExports:
 
     def download_name(self, name: str) -> str:
         """``<before stem>_vs_<after stem>_<name>``."""
-        return f"{safe_stem(self.names[0])[:30]}_vs_{safe_stem(self.names[1])[:30]}_{name}"
+        return f"{safe_stem(self.names[0], 30)}_vs_{safe_stem(self.names[1], 30)}_{name}"
 
     def side_by_side(self, progress: Callable[[int, int], None] | None = None) -> Path:
         """The side-by-side MP4, encoded once (unique temporary name, then rename)."""
