@@ -1,48 +1,143 @@
-"""Hamstring musculotendon stretch from hip and knee angles (see ``docs/metrics.md``).
+"""Hamstring musculotendon stretch from hip and knee angles (see ``docs/metrics.md`` §5).
 
-Model form of Hawkins & Hull (1990, *J. Biomech.* 23:487–494): the musculotendon length of
-a biarticular thigh muscle is a linear function of the hip and knee flexion angles,
-``L = C0 + C1·θhip + C2·θknee`` (θ in degrees). posecheck reports it **normalised to the
-length in upright standing** (θhip = θknee = 0), so only the ratios ``C1/C0`` and
-``C2/C0`` matter:
+Model: the biarticular hamstrings of the **Delp et al. (1990) lower-limb model as
+distributed with OpenSim** (``gait2392_simbody.osim``; Delp S.L., Loan J.P., Hoy M.G., Zajac
+F.E., Topp E.L., Rosen J.M., *IEEE Trans. Biomed. Eng.* 37:757–767, 1990; knee kinematics of
+Yamaguchi & Zajac 1989). The numbers below were copied from that file in
+``opensim-org/opensim-models``, path ``Gait2392_Simbody/gait2392_simbody.osim``, commit
+``199fc67cff2d687da3f42f76327d154d0a51343c``: the hip joint centre in the pelvis frame, the
+knee's tibia-translation splines, and the path points (``bifemlh_r``, ``semimem_r``,
+``semiten_r``, right leg, metres, body frames x forward, y up, z lateral). The musculotendon
+length is the length of the polyline through the active path points for pure sagittal
+motion (hip adduction and rotation zero); both joints rotate about z, so the model's
+3-D path lengths are exact here. **Why not Hawkins & Hull (1990)**: the issue asked for
+their regression (*J. Biomech.* 23:487–494), but its coefficient table could not be
+found in any source that could be read while this was written (the queries tried are in
+the report of issue #4); only the form and gastrocnemius/soleus constants of that paper
+turned up. Delp's geometry is what Thelen et al. (2005, *Med. Sci. Sports Exerc.*
+37:108–114) used to report hamstring stretch in sprinting, so the numbers here are
+directly comparable to theirs.
 
-    λ = L / L(0, 0) = 1 + a_hip · θhip − a_knee · θknee
+Output: λ = L(θhip, θknee) / L(0, 0), the length **normalised to upright standing**
+(hip and knee at 0). Near a late-swing posture the model behaves like
+λ ≈ 1 + a_hip·θhip − a_knee·θknee with effective moment arms of 58/51/65 mm at the hip
+and 35/38/46 mm at the knee (BFlh/SM/ST, hip 60°, knee 30°); upright lengths are
+0.420/0.415/0.463 m.
 
-``a_hip`` and ``a_knee`` are per-degree fractions of the upright length. **Provenance of
-the numbers below:** they were *not* copied from Hawkins & Hull's table, which could not be
-consulted while this was written; they are ``moment arm / upright MTU length × π/180`` with
-hip-extension moment arms of 6.0–6.5 cm, knee-flexion moment arms of 2.7 cm (biceps
-femoris long head) and ~4 cm (semimembranosus, semitendinosus), and upright lengths of
-0.44–0.46 m, which are typical values from musculoskeletal models of the lower limb. They
-reproduce the known ordering in sprinting (biceps femoris long head stretched most, e.g.
-Thelen et al. 2005, *Med. Sci. Sports Exerc.* 37:108–114: peak 9.5 % BF, 8.1 % ST, 7.4 %
-SM above upright, in late swing) but should be replaced by the published coefficients
-before any number is compared across studies. Timing (when the peak occurs) and
-*changes* between strides or athletes do not depend on them much.
-
-Hip flexion here is posecheck's hip flexion (thigh relative to the trunk line), a
-stand-in for thigh-relative-to-pelvis; knee flexion is posecheck's (0 = straight).
+Angle conventions. posecheck's **hip flexion** (trunk line → thigh, + thigh ahead of the
+trunk) stands in for the model's pelvis → femur flexion: the pelvis cannot be seen in a
+side-view video, so lumbar flexion/extension between trunk and pelvis is an error term.
+posecheck's **knee flexion** (0 = straight, + bent) is minus the model's ``knee_angle_r``.
+The model's knee coordinate spans −10°…120° of flexion and knee flexion is clamped to
+that range. Beyond ~110° the model's straight-line paths run close to the knee axis (the
+BFlh knee moment arm falls from 35 mm at 30° to ~0 at 115°; SM/ST to ~15 mm), so λ is
+nearly flat in knee flexion there — the hamstrings are short at such angles, far from
+their late-swing peak, so this does not affect the reported peaks.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.interpolate import CubicSpline
 
 #: Muscles, in the order of the last axis of :func:`hamstring_lengths`.
 MUSCLES = ("bflh", "sm", "st")
 MUSCLE_NAMES = {"bflh": "biceps femoris long head", "sm": "semimembranosus",
                 "st": "semitendinosus"}
-#: (a_hip, a_knee): fraction of the upright length per degree of hip / knee flexion.
-COEFFICIENTS = {
-    "bflh": (0.065 / 0.45 * np.pi / 180, 0.027 / 0.45 * np.pi / 180),
-    "sm": (0.060 / 0.44 * np.pi / 180, 0.040 / 0.44 * np.pi / 180),
-    "st": (0.062 / 0.46 * np.pi / 180, 0.042 / 0.46 * np.pi / 180),
+
+#: Source of every number below (repository, path, commit of the OpenSim model file).
+SOURCE = ("opensim-org/opensim-models", "Gait2392_Simbody/gait2392_simbody.osim",
+          "199fc67cff2d687da3f42f76327d154d0a51343c")
+
+#: hip_r ``location_in_parent`` (pelvis frame, m).
+HIP_IN_PELVIS = np.array([-0.0707, -0.0661, 0.0835])
+#: knee_r tibia translation along femur x and y (m) as SimmSplines of ``knee_angle_r`` (rad).
+_KNEE_TX = ((-2.0944, -1.74533, -1.39626, -1.0472, -0.698132, -0.349066, -0.174533, 0.197344,
+             0.337395, 0.490178, 1.52146, 2.0944),
+            (-0.0032, 0.00179, 0.00411, 0.0041, 0.00212, -0.001, -0.0031, -0.005227, -0.005435,
+             -0.005574, -0.005435, -0.00525))
+_KNEE_TY = ((-2.0944, -1.22173, -0.523599, -0.349066, -0.174533, 0.159149, 2.0944),
+            (-0.4226, -0.4082, -0.399, -0.3976, -0.3966, -0.395264, -0.396))
+#: Path points: (body, location in that body's frame [m], knee-flexion range [deg] in which a
+#: ConditionalPathPoint is active, else None). Conditional ranges converted from the file's
+#: ``knee_angle_r`` ranges (−0.558505…0.174533 rad and −0.331613…0.174533 rad).
+PATHS: dict[str, tuple] = {
+    "bflh": (("pelvis", (-0.12596, -0.10257, 0.06944), None),
+             ("tibia", (-0.0301, -0.036, 0.02943), None),
+             ("tibia", (-0.0234, -0.0563, 0.0343), None)),
+    "sm": (("pelvis", (-0.1192, -0.09747, 0.07151), None),
+           ("tibia", (-0.0348, -0.03519, -0.01891), (-10.0, 32.0)),
+           ("tibia", (-0.027, -0.04771, -0.01957), None)),
+    "st": (("pelvis", (-0.12635, -0.10988, 0.06039), None),
+           ("tibia", (-0.04203, -0.02859, -0.02277), (-10.0, 19.0)),
+           ("tibia", (-0.03322, -0.05282, -0.02288), None),
+           ("tibia", (-0.0113, -0.0746, -0.0245), None),
+           ("tibia", (0.0027, -0.0956, -0.0193), None)),
 }
+#: Knee-flexion span of the model's knee coordinate (deg); the translation splines are
+#: evaluated inside it.
+KNEE_MODEL_RANGE_DEG = (-10.0, 120.0)
+
+# SimmSpline is a cubic interpolating spline; a natural end condition is used here. The end
+# knots are at ±120°: a not-a-knot end condition instead changes λ by at most 6e-4.
+_TX = CubicSpline(*_KNEE_TX, bc_type="natural")
+_TY = CubicSpline(*_KNEE_TY, bc_type="natural")
+
+
+def _rot_z(p: np.ndarray, ang: np.ndarray) -> np.ndarray:
+    """Rotate points ``p`` (n, 3) by ``ang`` (n,) rad about z."""
+    c, s = np.cos(ang), np.sin(ang)
+    return np.stack([c * p[:, 0] - s * p[:, 1], s * p[:, 0] + c * p[:, 1], p[:, 2]], axis=1)
+
+
+def musculotendon_lengths_m(hip_flexion, knee_flexion) -> np.ndarray:
+    """Absolute musculotendon lengths (m) of the generic (unscaled) Delp model.
+
+    Args:
+        hip_flexion: array (any shape), degrees, + = thigh ahead of the trunk/pelvis.
+        knee_flexion: same shape, degrees, 0 = straight, + = bent.
+
+    Returns:
+        (…, 3) float64 metres [bflh, sm, st]; NaN where an angle is NaN.
+    """
+    h = np.asarray(hip_flexion, dtype=np.float64)
+    k = np.asarray(knee_flexion, dtype=np.float64)
+    if h.shape != k.shape:
+        raise ValueError(f"hip_flexion {h.shape} and knee_flexion {k.shape} differ in shape")
+    hf, kf = h.ravel(), k.ravel()
+    hr = np.radians(hf)
+    kc = np.clip(kf, *KNEE_MODEL_RANGE_DEG)                # the model's knee coordinate range
+    q = -np.radians(kc)                                    # OpenSim knee_angle_r
+    qs = np.where(np.isfinite(q), q, 0.0)
+    t_knee = np.stack([_TX(qs), _TY(qs), np.zeros_like(qs)], axis=1)
+    out = np.empty((hf.size, len(MUSCLES)))
+    for j, m in enumerate(MUSCLES):
+        prev = None
+        length = np.zeros(hf.size)
+        for body, loc, active in PATHS[m]:
+            p = np.broadcast_to(np.asarray(loc, dtype=np.float64), (hf.size, 3))
+            if body == "tibia":                            # tibia -> femur -> pelvis
+                p = HIP_IN_PELVIS + _rot_z(_rot_z(p, q) + t_knee, hr)
+            on = (np.ones(hf.size, bool) if active is None
+                  else (kc >= active[0]) & (kc <= active[1]))
+            if prev is None:
+                prev = p.copy()
+                continue
+            seg = np.linalg.norm(p - prev, axis=1)
+            length += np.where(on, seg, 0.0)
+            prev = np.where(on[:, None], p, prev)
+        length[~(np.isfinite(hf) & np.isfinite(kf))] = np.nan
+        out[:, j] = length
+    return out.reshape(h.shape + (len(MUSCLES),))
+
+
+#: Upright (hip 0°, knee 0°) musculotendon lengths (m), [bflh, sm, st].
+UPRIGHT_LENGTHS_M = musculotendon_lengths_m(np.zeros(1), np.zeros(1))[0]
 
 
 def hamstring_lengths(hip_flexion, knee_flexion) -> np.ndarray:
     """Normalised musculotendon length λ (1 = upright standing) of the three biarticular
-    hamstrings.
+    hamstrings, from the Delp et al. (1990) model geometry (module docstring).
 
     Args:
         hip_flexion: (n, ...) degrees, + = thigh ahead of the trunk (flexion lengthens).
@@ -52,10 +147,4 @@ def hamstring_lengths(hip_flexion, knee_flexion) -> np.ndarray:
         (…, 3) float64 [bflh, sm, st]; NaN where an angle is NaN. λ = 1.08 means 8 % longer
         than in upright standing.
     """
-    h = np.asarray(hip_flexion, dtype=np.float64)
-    k = np.asarray(knee_flexion, dtype=np.float64)
-    if h.shape != k.shape:
-        raise ValueError(f"hip_flexion {h.shape} and knee_flexion {k.shape} differ in shape")
-    a_hip = np.array([COEFFICIENTS[m][0] for m in MUSCLES])
-    a_knee = np.array([COEFFICIENTS[m][1] for m in MUSCLES])
-    return 1.0 + h[..., None] * a_hip - k[..., None] * a_knee
+    return musculotendon_lengths_m(hip_flexion, knee_flexion) / UPRIGHT_LENGTHS_M

@@ -1,21 +1,34 @@
-"""Front-side score, verdict, confidence and plain-language cues (``docs/metrics.md``).
+"""Front-side score, verdict, confidence and plain-language cues (``docs/metrics.md`` §6).
 
-The score of a stride is the mean of three sub-scores, each a linear map clipped to
-[0, 100] between a *clear back-side* anchor (0) and a *clear front-side* anchor (100):
+Three metrics, each mapped linearly onto 0–100 between a **back-kick prototype (0)** and a
+**front-side prototype (100)** and clipped:
 
 =================================  ===========  ============  ==========================
-metric                             back (0)     front (100)   why
+metric                             back (0)     front (100)   what it shows
 =================================  ===========  ============  ==========================
-thigh angle at peak knee flexion   −20°         +40°          heel recovered behind the
+thigh angle at peak knee flexion   −16°         +30°          heel recovered behind the
                                                               body vs. under/in front
-peak thigh angle (knee lift)       50°          85°           low vs. high knee lift
-step-over (ankle vs. stance knee)  −0.6 shank   +0.3 shank    foot passes low vs. over
+peak thigh angle (knee lift)       55°          80°           low vs. high knee lift
+step-over (ankle vs. stance knee)  −0.50 shank  +0.19 shank   foot passes low vs. over
                                                               the other knee
 =================================  ===========  ============  ==========================
 
-Clip score = median over strides. Verdict: ≥ 60 front-side, ≤ 40 back-side, else mixed.
-Toe-off extension is reported but not scored (elite sprinters do not lock out at maximum
-velocity).
+The prototypes are the two ends of the synthetic sprinter's style axis
+(``tools/synth`` ``STYLE_KEYS``, values in the range of published max-velocity sprint
+kinematics), i.e. the committed sample clips; the step-over values are what those keys
+produce. A stride's score is the mean of its three sub-scores. The **clip score** is the
+mean of the sub-scores of each metric's *median over strides*: per-stride values are
+noisy (on MediaPipe, single strides of one clip spread by ±10° in thigh angle at peak knee
+flexion, whose peak is flat-topped) and clipping each stride before averaging would bias
+the mean, so each metric is first summarised robustly.
+
+Verdict: the prototype-to-prototype scale is cut into **equal thirds**: ≥ 66.7 front-side,
+≤ 33.3 back-side, else mixed. The one-third points fall on the coaching definitions: the
+back-side third of the thigh metric starts at −0.7° (thigh behind vertical when the heel is
+highest: the heel recovers behind the body), the front-side third of the step-over metric
+at −0.04 shank lengths (ankle at the height of the other knee). A 50/50 blend of the
+prototypes sits at 50, 17 points from either threshold. Toe-off extension is reported but
+not scored (elite sprinters do not lock out at maximum velocity).
 """
 
 from __future__ import annotations
@@ -26,14 +39,22 @@ import numpy as np
 
 from posecheck.strides import Stride
 
-#: metric → (back-side anchor, front-side anchor)
+#: metric → (back-kick prototype = 0, front-side prototype = 100)
 ANCHORS = {
-    "thigh_at_peak_knee_deg": (-20.0, 40.0),
-    "peak_thigh_deg": (50.0, 85.0),
-    "step_over_shank": (-0.6, 0.3),
+    "thigh_at_peak_knee_deg": (-16.0, 30.0),
+    "peak_thigh_deg": (55.0, 80.0),
+    "step_over_shank": (-0.50, 0.19),
 }
-FRONT_SIDE_MIN = 60.0
-BACK_SIDE_MAX = 40.0
+#: verdict thresholds: equal thirds of the prototype-to-prototype scale
+FRONT_SIDE_MIN = 200.0 / 3.0
+BACK_SIDE_MAX = 100.0 / 3.0
+
+
+def metric_at_score(name: str, score: float) -> float:
+    """The value of metric ``name`` whose sub-score is ``score`` (0–100), e.g. the metric's
+    back-side boundary is ``metric_at_score(name, BACK_SIDE_MAX)``."""
+    lo, hi = ANCHORS[name]
+    return lo + (hi - lo) * score / 100.0
 
 
 @dataclass(frozen=True)
@@ -86,14 +107,32 @@ KEY_METRICS = {
 }
 
 
+def sub_score(name: str, value: float) -> float:
+    """Sub-score 0–100 of one metric value (linear between its prototypes, clipped; NaN in,
+    NaN out)."""
+    lo, hi = ANCHORS[name]
+    v = float(value)
+    if not np.isfinite(v):
+        return float("nan")
+    return float(np.clip((v - lo) / (hi - lo), 0.0, 1.0)) * 100.0
+
+
+def _mean_finite(parts) -> float:
+    p = np.array(parts, dtype=float)
+    p = p[np.isfinite(p)]
+    return float(p.mean()) if p.size else float("nan")
+
+
 def stride_score(s: Stride) -> float:
-    """Front-side score 0–100 of one stride (NaN if no sub-score is measurable)."""
-    parts = []
-    for name, (lo, hi) in ANCHORS.items():
-        v = getattr(s, name)
-        if np.isfinite(v):
-            parts.append(float(np.clip((v - lo) / (hi - lo), 0.0, 1.0)) * 100.0)
-    return float(np.mean(parts)) if parts else float("nan")
+    """Front-side score 0–100 of one stride: mean of its measurable sub-scores (NaN if
+    none is measurable)."""
+    return _mean_finite([sub_score(name, getattr(s, name)) for name in ANCHORS])
+
+
+def clip_score(strides) -> float:
+    """Front-side score 0–100 of a clip: mean over metrics of the sub-score of the metric's
+    median over strides (NaN without a measurable metric)."""
+    return _mean_finite([sub_score(name, _median(strides, name)) for name in ANCHORS])
 
 
 def _median(strides, name) -> float:
@@ -104,14 +143,19 @@ def _median(strides, name) -> float:
 
 def summarise(strides: tuple[Stride, ...], swap_rate: float = 0.0,
               n_quality_warnings: int = 0) -> Summary:
-    """Clip score, verdict and confidence (see module docstring)."""
+    """Clip score (:func:`clip_score`), verdict and confidence (see module docstring).
+
+    Confidence (0–1): 0.3 + margin/20 (margin = score points to the nearest threshold),
+    times penalties for fewer than 4 scored strides, a wide inter-quartile range of stride
+    scores, a high leg-swap rate and each quality warning."""
     scores = np.array([stride_score(s) for s in strides])
     scores = scores[np.isfinite(scores)]
-    key = {k: {"value": (None if not np.isfinite(_median(strides, k)) else round(_median(strides, k), 3)),
-               "unit": u} for k, u in KEY_METRICS.items()}
-    if scores.size == 0:
+    meds = {k: _median(strides, k) for k in KEY_METRICS}
+    key = {k: {"value": None if not np.isfinite(meds[k]) else round(meds[k], 3), "unit": u}
+           for k, u in KEY_METRICS.items()}
+    score = clip_score(strides) if scores.size else float("nan")
+    if not np.isfinite(score):
         return Summary(float("nan"), "unknown", 0.0, "none", 0, key)
-    score = float(np.median(scores))
     verdict = ("front-side" if score >= FRONT_SIDE_MIN else
                "back-side" if score <= BACK_SIDE_MAX else "mixed")
     if verdict == "mixed":
@@ -138,8 +182,21 @@ def _worst(strides, name, lowest=True):
     return min(vals, key=lambda p: abs(p[0] - med))[1]
 
 
+def _back_edge(name: str) -> float:
+    """Metric value at the back-side threshold (a fault cue at or below it)."""
+    return metric_at_score(name, BACK_SIDE_MAX)
+
+
+def _front_edge(name: str) -> float:
+    """Metric value at the front-side threshold (a "good" cue at or above it)."""
+    return metric_at_score(name, FRONT_SIDE_MIN)
+
+
 def make_cues(strides: tuple[Stride, ...], times: np.ndarray) -> tuple[Cue, ...]:
-    """Faults (with the frame that shows them) and what is fine, most important first."""
+    """Faults (with the frame that shows them) and what is fine, most important first.
+
+    A metric whose median over strides lies in the back-side third of its scale gives a
+    fault, one in the front-side third a "good" cue (the same thresholds as the verdict)."""
     t = np.asarray(times, dtype=float)
     ts = lambda f: float(t[f]) if 0 <= f < t.size else float("nan")  # noqa: E731
     cues: list[Cue] = []
@@ -149,13 +206,13 @@ def make_cues(strides: tuple[Stride, ...], times: np.ndarray) -> tuple[Cue, ...]
     if np.isfinite(th):
         s = _worst(strides, "thigh_at_peak_knee_deg")
         f = s.peak_knee_frame
-        if th < 0:
+        if th <= _back_edge("thigh_at_peak_knee_deg"):
             cues.append(Cue("fault", f"your heel recovers behind you: the {s.side} knee reaches "
                             f"{s.peak_knee_flexion_deg:.0f}° flexion while the thigh is still "
                             f"{-s.thigh_at_peak_knee_deg:.0f}° behind vertical (frame {f}, "
                             f"{ts(f):.2f} s); bring the knee forward as the heel comes up",
                             "thigh_at_peak_knee_deg", th, f, ts(f)))
-        elif th >= 10:
+        elif th >= _front_edge("thigh_at_peak_knee_deg"):
             s = _worst(strides, "thigh_at_peak_knee_deg", lowest=False)
             cues.append(Cue("good", f"the heel is recovered in front: the thigh is already "
                             f"{th:.0f}° ahead of vertical at peak knee flexion (median)",
@@ -163,23 +220,23 @@ def make_cues(strides: tuple[Stride, ...], times: np.ndarray) -> tuple[Cue, ...]
     pt = _median(strides, "peak_thigh_deg")
     if np.isfinite(pt):
         s = _worst(strides, "peak_thigh_deg")
-        if pt < 65:
+        if pt <= _back_edge("peak_thigh_deg"):
             cues.append(Cue("fault", f"knee lift is low: the {s.side} thigh only reaches "
                             f"{s.peak_thigh_deg:.0f}° from vertical (frame {s.peak_thigh_frame}, "
                             f"{ts(s.peak_thigh_frame):.2f} s); aim for about 75–85°",
                             "peak_thigh_deg", pt, s.peak_thigh_frame, ts(s.peak_thigh_frame)))
-        else:
+        elif pt >= _front_edge("peak_thigh_deg"):
             cues.append(Cue("good", f"good knee lift: the thigh reaches {pt:.0f}° from vertical "
                             f"(median)", "peak_thigh_deg", pt))
     so = _median(strides, "step_over_shank")
     if np.isfinite(so):
         s = _worst(strides, "step_over_shank")
-        if so < -0.15:
+        if so <= _back_edge("step_over_shank"):
             cues.append(Cue("fault", f"no step-over: the {s.side} ankle passes "
                             f"{-s.step_over_shank:.1f} shank lengths below the other knee "
                             f"(frame {s.step_over_frame}, {ts(s.step_over_frame):.2f} s)",
                             "step_over_shank", so, s.step_over_frame, ts(s.step_over_frame)))
-        elif so >= 0:
+        elif so >= _front_edge("step_over_shank"):
             cues.append(Cue("good", "good step-over: the swing ankle passes at or above the "
                             "other knee", "step_over_shank", so))
     fa = _median(strides, "foot_ahead_of_hip_td_leg")

@@ -16,6 +16,7 @@ import streamlit as st
 from posecheck import plots
 from posecheck.errors import PosecheckError
 from posecheck.report_html import angle_summary, cue_marks
+from posecheck.verdict import BACK_SIDE_MAX, FRONT_SIDE_MIN
 from posecheck.ui.exports import EXPORTS, Exports
 from posecheck.ui.review_data import (CUE_KIND, cue_text, key_metric_rows, stride_rows,
                                       verdict_view)
@@ -67,8 +68,9 @@ def verdict_section(result: Result) -> None:
                       f"<div style='color:#5a6270'>{v['meaning']}</div>",
                       unsafe_allow_html=True)
         c1.metric("Front-side score", v["score"],
-                  help="0 = clear back-side, 100 = clear front-side (median over strides); "
-                       "front-side ≥ 60, back-side ≤ 40.")
+                  help="0 = clear back-side, 100 = clear front-side (from each metric's median "
+                       f"over the strides); front-side ≥ {FRONT_SIDE_MIN:.1f}, back-side ≤ "
+                       f"{BACK_SIDE_MAX:.1f}.")
         c2.metric("Confidence", v["confidence_label"],
                   help=f"{v['confidence_pct']} (high ≥ 70 %, medium ≥ 40 %). Lower with few "
                        "strides, inconsistent strides, many leg swaps repaired and footage "
