@@ -116,7 +116,8 @@ def compute_angles(pose: PoseSequence, direction: int | None = None) -> Angles:
     knee = np.empty((pose.n_frames, 2))
     hipf = np.empty((pose.n_frames, 2))
     for j, side in enumerate(SIDES):
-        h, k, a = xy[:, L[f"{side}_hip"]], xy[:, L[f"{side}_knee"]], xy[:, L[f"{side}_ankle"]]
+        h, k, a = (np.ascontiguousarray(xy[:, L[f"{side}_{p}"]], dtype=np.float64)
+                   for p in ("hip", "knee", "ankle"))   # once each, not per wrapper call
         knee[:, j] = knee_flexion(h, k, a)
         hipf[:, j] = hip_flexion(shoulder_mid, hip_mid, h, k, direction)
     return Angles(knee_flexion=knee, hip_flexion=hipf, direction=int(direction))

@@ -128,16 +128,21 @@ def direction_per_frame(xy, times, clip_direction: int | None = None) -> np.ndar
     return out
 
 
-def _hip_flexion(xy: np.ndarray, direction: np.ndarray) -> np.ndarray:
-    """(n, 2) hip flexion with a per-frame direction (the kernel is linear in direction)."""
+def _hip_flexion(sm: np.ndarray, hm: np.ndarray, pts: dict[str, np.ndarray],
+                 direction: np.ndarray) -> np.ndarray:
+    """(n, 2) hip flexion with a per-frame direction (the kernel is linear in direction);
+    ``sm``/``hm`` the (n, 2) shoulder/hip midpoints, ``pts`` contiguous (n, 2) points."""
     from posecheck.angles import hip_flexion
 
-    sm = 0.5 * (xy[:, L["left_shoulder"]] + xy[:, L["right_shoulder"]])
-    hm = 0.5 * (xy[:, L["left_hip"]] + xy[:, L["right_hip"]])
-    out = np.empty((xy.shape[0], 2))
+    out = np.empty((sm.shape[0], 2))
     for j, side in enumerate(SIDES):
-        out[:, j] = hip_flexion(sm, hm, xy[:, L[f"{side}_hip"]], xy[:, L[f"{side}_knee"]], 1) * direction
+        out[:, j] = hip_flexion(sm, hm, pts[f"{side}_hip"], pts[f"{side}_knee"], 1) * direction
     return out
+
+
+#: Landmarks :func:`angles_from_landmarks` reads.
+_ANGLE_POINTS = tuple(f"{s}_{p}" for s in SIDES for p in (
+    "shoulder", "hip", "knee", "ankle", "heel", "foot_index"))
 
 
 def angles_from_landmarks(xy: np.ndarray, direction: np.ndarray) -> dict[str, np.ndarray]:
@@ -148,21 +153,30 @@ def angles_from_landmarks(xy: np.ndarray, direction: np.ndarray) -> dict[str, np
     """
     from posecheck.angles import knee_flexion
 
-    xy = np.ascontiguousarray(xy, dtype=np.float64)
+    xy = np.asarray(xy, dtype=np.float64)
     n = xy.shape[0]
     d = _dir_array(direction, n)
+    # each landmark once as a contiguous (n, 2) array (the kernels need contiguous points)
+    block = np.ascontiguousarray(xy[:, [L[k] for k in _ANGLE_POINTS]].transpose(1, 0, 2))
+    pts = dict(zip(_ANGLE_POINTS, block))
+
+    def seg(a: np.ndarray, b: np.ndarray, from_up: bool = False) -> np.ndarray:
+        out = np.empty(n)                   # segment_angle without re-validating d
+        _kernels._segment_angle(a, b, d, 1 if from_up else 0, out)
+        return out
+
     res = {k: np.empty((n, 2)) for k in ("knee_flexion", "thigh", "shank", "ankle")}
     for j, side in enumerate(SIDES):
-        hip, knee, ankle = (xy[:, L[f"{side}_{p}"]] for p in ("hip", "knee", "ankle"))
-        heel, toe = xy[:, L[f"{side}_heel"]], xy[:, L[f"{side}_foot_index"]]
+        hip, knee, ankle = (pts[f"{side}_{p}"] for p in ("hip", "knee", "ankle"))
+        heel, toe = pts[f"{side}_heel"], pts[f"{side}_foot_index"]
         res["knee_flexion"][:, j] = knee_flexion(hip, knee, ankle)
-        res["thigh"][:, j] = segment_angle(hip, knee, d)
-        res["shank"][:, j] = segment_angle(ankle, knee, d, from_up=True)
+        res["thigh"][:, j] = seg(hip, knee)
+        res["shank"][:, j] = seg(ankle, knee, from_up=True)
         res["ankle"][:, j] = ankle_angle(knee, ankle, heel, toe)
-    res["hip_flexion"] = _hip_flexion(xy, d)
-    sm = 0.5 * (xy[:, L["left_shoulder"]] + xy[:, L["right_shoulder"]])
-    hm = 0.5 * (xy[:, L["left_hip"]] + xy[:, L["right_hip"]])
-    res["trunk_lean"] = segment_angle(hm, sm, d, from_up=True)
+    sm = 0.5 * (pts["left_shoulder"] + pts["right_shoulder"])
+    hm = 0.5 * (pts["left_hip"] + pts["right_hip"])
+    res["hip_flexion"] = _hip_flexion(sm, hm, pts, d)
+    res["trunk_lean"] = seg(hm, sm, from_up=True)
     for k in ("hip_flexion", "thigh", "shank"):  # can pass ±180° (thigh kicked far back)
         res[k] = unwrap_degrees(res[k])
     return res
@@ -204,8 +218,9 @@ def compute_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None) 
         fs = sm.sampling_rate_hz
         # gait events are timed on feet that are not low-passed (docs/metrics.md §3)
         ev = smooth_pose(fixed, replace(cfg.filter, cutoff_hz=None), landmarks=EVENT_LANDMARKS)
-        xy_events = np.full_like(ev.pose.xy, np.nan)
-        xy_events[:, EVENT_LANDMARKS] = ev.pose.xy[:, EVENT_LANDMARKS]
+        xy_events = np.full((n, 33, 2), np.nan)
+        cols = [2 * i + c for i in EVENT_LANDMARKS for c in (0, 1)]  # x, y columns of (n, 66)
+        xy_events.reshape(n, 66)[:, cols] = np.asarray(ev.pose.xy).reshape(n, 66)[:, cols]
     else:
         xy, filled, fs = fixed.xy, np.zeros((n, 33), dtype=bool), float("nan")
     ang = angles_from_landmarks(xy, direction)

@@ -74,150 +74,266 @@ class Stride:
         return out
 
 
-def _interp_at(series: np.ndarray, times: np.ndarray, t: float) -> float:
-    """Linear interpolation of ``series`` (n,) at time ``t`` between its finite samples
-    (as ``np.interp`` over the finite samples; NaN with fewer than 2). Looks at the two
-    frames around ``t`` first, so it is O(log n) in the usual case."""
-    if not np.isfinite(t):
-        return float("nan")
+def _interp_many(series: np.ndarray, times: np.ndarray, tq: np.ndarray) -> np.ndarray:
+    """Linear interpolation of ``series`` (n,) at each time of ``tq`` (k,) seconds: between
+    the two frames around the time when both are finite, else ``np.interp`` over the finite
+    samples (NaN with fewer than 2 finite samples, and for a NaN time)."""
     n = series.shape[0]
-    i = int(np.searchsorted(times, t))
-    lo, hi = max(i - 1, 0), min(i, n - 1)
-    if 0 < i < n and np.isfinite(series[lo]) and np.isfinite(series[hi]):
-        u = (t - times[lo]) / (times[hi] - times[lo])
-        return float(series[lo] + u * (series[hi] - series[lo]))
-    ok = np.isfinite(series)
-    if ok.sum() < 2:
-        return float("nan")
-    return float(np.interp(t, times[ok], series[ok]))
+    out = np.full(tq.shape[0], np.nan)
+    ok_t = np.isfinite(tq)
+    i = np.searchsorted(times, tq)
+    lo, hi = np.maximum(i - 1, 0), np.minimum(i, n - 1)
+    fast = ok_t & (i > 0) & (i < n) & np.isfinite(series[lo]) & np.isfinite(series[hi])
+    u = (tq[fast] - times[lo[fast]]) / (times[hi[fast]] - times[lo[fast]])
+    out[fast] = series[lo[fast]] + u * (series[hi[fast]] - series[lo[fast]])
+    slow = ok_t & ~fast
+    if slow.any():
+        ok = np.isfinite(series)
+        if ok.sum() >= 2:
+            out[slow] = np.interp(tq[slow], times[ok], series[ok])
+    return out
 
 
-def _argmax(x: np.ndarray) -> int | None:
-    return None if not np.isfinite(x).any() else int(np.nanargmax(x))
+def _windows(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Frame windows [start, stop) (k,) as a padded (k, w) index array and its valid mask
+    (padding repeats the window's first frame)."""
+    length = stop - start
+    w = max(int(length.max()), 1) if length.size else 1
+    j = np.arange(w)
+    valid = j[None, :] < length[:, None]
+    return np.where(valid, start[:, None] + j[None, :], start[:, None]), valid
+
+
+def _first_max(vals: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Per row, the offset of the first largest finite valid value (as ``np.nanargmax`` of
+    the window), or -1 when the window has no finite value."""
+    ok = valid & np.isfinite(vals)
+    idx = np.argmax(np.where(ok, vals, -np.inf), axis=1)
+    return np.where(ok.any(axis=1), idx, -1)
+
+
+def _max_ignoring_nan(vals: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Per row, the largest non-NaN valid value (as ``np.nanmax`` of the window); NaN when
+    there is none (without ``nanmax``'s all-NaN warning)."""
+    ok = valid & ~np.isnan(vals)
+    best = np.max(np.where(ok, vals, -np.inf), axis=1)
+    return np.where(ok.any(axis=1), best, np.nan)
+
+
+def _first_upcrossing(vals: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the first offset i with ``vals[i] < 0 <= vals[i + 1]`` inside the window
+    (-1 if none) and the fraction ``u = -vals[i] / (vals[i + 1] - vals[i])`` (NaN if none)."""
+    v0, v1 = vals[:, :-1], vals[:, 1:]
+    cross = (v0 < 0) & (0 <= v1) & valid[:, 1:]
+    has = cross.any(axis=1)
+    i = np.where(has, np.argmax(cross, axis=1), -1)
+    r = np.arange(vals.shape[0])
+    ii = np.maximum(i, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = -v0[r, ii] / (v1[r, ii] - v0[r, ii]) if vals.shape[1] > 1 else np.zeros(len(r))
+    return i, np.where(has, u, np.nan)
+
+
+def _last_before(ev_times: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Time of the last of the sorted ``ev_times`` strictly before each ``t`` (NaN if none)."""
+    j = np.searchsorted(ev_times, t, side="left") - 1
+    return np.where(j >= 0, ev_times[np.maximum(j, 0)] if ev_times.size else np.nan, np.nan)
+
+
+def _nanmean(zeroed: np.ndarray, n_ok: np.ndarray, a: int, b: int) -> float:
+    """``np.nanmean(x[a:b])`` (b > a) from ``zeroed`` = x with NaN as 0 and ``n_ok`` the
+    cumulative count of non-NaN samples (n_ok[i] = count in x[:i]); the same sum
+    (``np.add.reduce`` of the contiguous slice, as nanmean's) without its per-call overhead;
+    NaN when the slice has no value."""
+    cnt = int(n_ok[b] - n_ok[a]) if b > a else 0
+    return float(np.add.reduce(zeroed[a:b]) / cnt) if cnt else float("nan")
 
 
 def compute_strides(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.ndarray,
                     athlete_height_m: float | None = None) -> tuple[Stride, ...]:
-    """One :class:`Stride` per swing (toe-off followed by a touchdown of the same foot)."""
+    """One :class:`Stride` per swing (toe-off followed by a touchdown of the same foot).
+
+    The per-stride windows (swing, late swing) are evaluated for the swings of both legs at
+    once on padded (swings, frames) arrays over the two legs' series laid end to end; the
+    results are those of a per-stride loop with ``np.nanargmax``/``np.nanmax`` over each
+    window (and ``np.nanmean`` over each contact).
+    """
     t = np.asarray(times, dtype=np.float64)
     xy = kin.xy
     leg = kin.leg_length_px
     if not (np.isfinite(leg) and leg > 0):
         return ()
+    n = xy.shape[0]
+    nan = float("nan")
     d = kin.direction.astype(float)
     hip_mid = 0.5 * (xy[:, L["left_hip"]] + xy[:, L["right_hip"]])
     sh_mid = 0.5 * (xy[:, L["left_shoulder"]] + xy[:, L["right_shoulder"]])
     by_side = {s: sorted((e for e in events if e.side == s), key=lambda e: e.time_s) for s in SIDES}
     tds = sorted((e for e in events if e.kind == "touchdown"), key=lambda e: e.time_s)
     tos = sorted((e for e in events if e.kind == "toe_off"), key=lambda e: e.time_s)
-    shank_px = np.nanmedian(np.concatenate([np.linalg.norm(
-        xy[:, L[f"{s}_knee"]] - xy[:, L[f"{s}_ankle"]], axis=1) for s in SIDES]))
+    # shank length (px): sqrt(dx² + dy²), the same arithmetic as np.linalg.norm(axis=1)
+    shank = xy[:, [L["left_knee"], L["right_knee"]]] - xy[:, [L["left_ankle"], L["right_ankle"]]]
+    dx, dy = shank[..., 0], shank[..., 1]
+    shank_px = np.nanmedian(np.sqrt(dx * dx + dy * dy).T)
     # running speed (px/s): hip travel over a still stance toe during contacts
     speeds = []
     for s in SIDES:
         evs = by_side[s]
+        rel = (hip_mid[:, 0] - xy[:, L[f"{s}_foot_index"], 0]) * d
         for a, b in zip(evs, evs[1:]):
             if a.kind == "touchdown" and b.kind == "toe_off" and b.frame - a.frame >= 2:
-                i, j = a.frame, min(b.frame, xy.shape[0] - 1)
-                toe = xy[:, L[f"{s}_foot_index"], 0]
-                rel = (hip_mid[:, 0] - toe) * d
+                i, j = a.frame, min(b.frame, n - 1)
                 if np.isfinite(rel[i]) and np.isfinite(rel[j]) and t[j] > t[i]:
                     speeds.append((rel[j] - rel[i]) / (t[j] - t[i]))
-    speed_px = float(np.median(speeds)) if speeds else float("nan")
-    out: list[Stride] = []
-    tv = hip_mid - sh_mid
+    speed_px = float(np.median(speeds)) if speeds else nan
+    # (leg, toe-off, touchdown, next toe-off or None) of each swing of at least 3 frames,
+    # left leg first (the order before the final sort by toe-off time)
+    swings = []
     for s_idx, side in enumerate(SIDES):
-        o_idx = 1 - s_idx
-        other = SIDES[o_idx]
         evs = by_side[side]
-        heel = xy[:, L[f"{side}_heel"]]
-        ankle = xy[:, L[f"{side}_ankle"]]
-        # ankle behind the trunk line: signed horizontal offset from the trunk line at ankle height
-        with np.errstate(invalid="ignore", divide="ignore"):
-            s_line = (ankle[:, 1] - hip_mid[:, 1]) / tv[:, 1]
-            line_x = hip_mid[:, 0] + s_line * tv[:, 0]
-            behind = (ankle[:, 0] - line_x) * d < 0
-        ham = kin.hamstring[:, s_idx, :]
-        dl = np.gradient(ham[:, 0], t) if t.size >= 2 else np.full(t.size, np.nan)
-        toe_ahead = (xy[:, L[f"{side}_foot_index"], 0] - hip_mid[:, 0]) * d
-        knee = kin.knee_flexion[:, s_idx]
-        thigh = kin.thigh[:, s_idx]
-        okn = xy[:, L[f"{other}_knee"]]
         for k, to in enumerate(evs):
             if to.kind != "toe_off" or k + 1 >= len(evs) or evs[k + 1].kind != "touchdown":
                 continue
             td = evs[k + 1]
-            nxt = evs[k + 2] if k + 2 < len(evs) and evs[k + 2].kind == "toe_off" else None
-            a, b = to.frame, min(td.frame, xy.shape[0] - 1)
-            if b - a < 3:
+            if min(td.frame, n - 1) - to.frame < 3:
                 continue
-            sw = slice(a, b)
-            ip = _argmax(knee[sw])
-            pk = a + ip if ip is not None else -1
-            fin = np.isfinite(ankle[sw, 0]) & np.isfinite(line_x[sw])
-            it = _argmax(thigh[sw])
-            # knee flexion when the thigh passes vertical (first − → + crossing in swing)
-            kv = float("nan")
-            th = thigh[sw]
-            for i in range(len(th) - 1):
-                if th[i] < 0 <= th[i + 1]:
-                    u = -th[i] / (th[i + 1] - th[i])
-                    kv = float(knee[a + i] + u * (knee[a + i + 1] - knee[a + i]))
-                    break
-            # step-over: swing ankle vs stance (other) knee when the ankle passes it
-            so, so_f = float("nan"), -1
-            rel = (ankle[sw, 0] - okn[sw, 0]) * d[sw]
-            for i in range(len(rel) - 1):
-                if rel[i] < 0 <= rel[i + 1]:
-                    u = -rel[i] / (rel[i + 1] - rel[i])
-                    ay = ankle[a + i, 1] + u * (ankle[a + i + 1, 1] - ankle[a + i, 1])
-                    ky = okn[a + i, 1] + u * (okn[a + i + 1, 1] - okn[a + i, 1])
-                    so, so_f = float((ky - ay) / shank_px), a + i + int(round(u))
-                    break
-            late = slice(a + (b - a) // 2, min(b + 1, xy.shape[0]))
-            ih = _argmax(ham[late, 0])
-            hp = late.start + ih if ih is not None else -1
-            prev_to = [e for e in tos if e.side == other and e.time_s < td.time_s]
-            prev_td = [e for e in tds if e.side == other and e.time_s < td.time_s]
-            flight = td.time_s - prev_to[-1].time_s if prev_to else float("nan")
-            step = td.time_s - prev_td[-1].time_s if prev_td else float("nan")
-            contact = nxt.time_s - td.time_s if nxt else float("nan")
-            c_sl = slice(td.frame, nxt.frame) if nxt else slice(0, 0)
-            step_leg = speed_px * step / leg if np.isfinite(step) else float("nan")
-            f = lambda arr, i: float(arr[i]) if i >= 0 else float("nan")  # noqa: E731
-            out.append(Stride(
-                side=side, toe_off_frame=to.frame, toe_off_s=to.time_s,
-                touchdown_frame=td.frame, touchdown_s=td.time_s,
-                next_toe_off_s=nxt.time_s if nxt else float("nan"),
-                swing_time_s=td.time_s - to.time_s, contact_time_s=contact,
-                flight_time_s=flight, step_time_s=step,
-                step_frequency_hz=1.0 / step if np.isfinite(step) and step > 0 else float("nan"),
-                step_length_leg=step_leg,
-                step_length_m=(step_leg * LEG_PER_STATURE * athlete_height_m
-                               if athlete_height_m else float("nan")),
-                peak_knee_flexion_deg=f(knee, pk), peak_knee_frame=pk,
-                thigh_at_peak_knee_deg=f(thigh, pk),
-                heel_height_at_peak_knee_leg=(f(hip_mid[:, 1], pk) - f(heel[:, 1], pk)) / leg,
-                swing_ankle_behind_trunk_pct=(100.0 * float(behind[sw][fin].mean())
-                                              if fin.any() else float("nan")),
-                max_heel_behind_hip_leg=float(np.nanmax((hip_mid[sw, 0] - heel[sw, 0]) * d[sw]) / leg),
-                peak_thigh_deg=f(thigh, a + it if it is not None else -1),
-                peak_thigh_frame=a + it if it is not None else -1,
-                knee_at_thigh_vertical_deg=kv, step_over_shank=so, step_over_frame=so_f,
-                thigh_separation_td_deg=(_interp_at(thigh, t, td.time_s)
-                                         - _interp_at(kin.thigh[:, o_idx], t, td.time_s)),
-                foot_ahead_of_hip_td_leg=_interp_at(toe_ahead, t, td.time_s) / leg,
-                shank_td_deg=_interp_at(kin.shank[:, s_idx], t, td.time_s),
-                hip_flexion_to_deg=_interp_at(kin.hip_flexion[:, s_idx], t, to.time_s),
-                knee_flexion_to_deg=_interp_at(knee, t, to.time_s),
-                ankle_to_deg=_interp_at(kin.ankle[:, s_idx], t, to.time_s),
-                trunk_lean_contact_deg=(float(np.nanmean(kin.trunk_lean[c_sl]))
-                                        if c_sl.stop > c_sl.start else float("nan")),
-                hamstring_bflh_peak=f(ham[:, 0], hp), hamstring_sm_peak=f(ham[:, 1], hp),
-                hamstring_st_peak=f(ham[:, 2], hp), hamstring_peak_frame=hp,
-                hamstring_peak_pct_swing=(100.0 * (t[hp] - to.time_s) / (td.time_s - to.time_s)
-                                          if hp >= 0 else float("nan")),
-                hamstring_peak_lengthening_per_s=float(np.nanmax(dl[late])) if hp >= 0 else float("nan"),
-            ))
+            nxt = evs[k + 2] if k + 2 < len(evs) and evs[k + 2].kind == "toe_off" else None
+            swings.append((s_idx, to, td, nxt))
+    if not swings:
+        return ()
+    sd = np.array([w[0] for w in swings], dtype=np.int64)            # leg of each swing
+    a = np.array([w[1].frame for w in swings], dtype=np.int64)
+    b = np.minimum(np.array([w[2].frame for w in swings], dtype=np.int64), n - 1)
+    to_t = np.array([w[1].time_s for w in swings], dtype=np.float64)
+    td_t = np.array([w[2].time_s for w in swings], dtype=np.float64)
+
+    # per-leg series side by side, (2 n,): leg s at frame f is element s * n + f
+    def legs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return np.concatenate((left, right))
+
+    def both(name: str, c: int) -> np.ndarray:
+        return legs(xy[:, L[f"left_{name}"], c], xy[:, L[f"right_{name}"], c])
+
+    ankle_x, ankle_y = both("ankle", 0), both("ankle", 1)
+    heel_x, heel_y = both("heel", 0), both("heel", 1)
+    okn_x = legs(xy[:, L["right_knee"], 0], xy[:, L["left_knee"], 0])  # the other leg's knee
+    okn_y = legs(xy[:, L["right_knee"], 1], xy[:, L["left_knee"], 1])
+    hip_x2, hip_y2 = legs(hip_mid[:, 0], hip_mid[:, 0]), legs(hip_mid[:, 1], hip_mid[:, 1])
+    d2 = legs(d, d)
+    tv = hip_mid - sh_mid
+    tv_x2, tv_y2 = legs(tv[:, 0], tv[:, 0]), legs(tv[:, 1], tv[:, 1])
+    # ankle behind the trunk line: signed horizontal offset from the trunk line at ankle height
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s_line = (ankle_y - hip_y2) / tv_y2
+        line_x = hip_x2 + s_line * tv_x2
+        behind = (ankle_x - line_x) * d2 < 0
+    ham = [legs(kin.hamstring[:, 0, j], kin.hamstring[:, 1, j]) for j in range(3)]
+    dl = legs(*(np.gradient(kin.hamstring[:, s_idx, 0], t) if t.size >= 2
+                else np.full(t.size, np.nan) for s_idx in range(2)))
+    knee = legs(kin.knee_flexion[:, 0], kin.knee_flexion[:, 1])
+    thigh = legs(kin.thigh[:, 0], kin.thigh[:, 1])
+    off = sd * n                                                      # leg offset per swing
+
+    def at(arr: np.ndarray, frames: np.ndarray) -> np.ndarray:
+        return np.where(frames >= 0, arr[off + frames], nan)          # frame -1 = not measured
+
+    # swing [a, b)
+    sw, ok = _windows(a, b)
+    fsw = off[:, None] + sw
+    ip = _first_max(knee[fsw], ok)
+    pk = np.where(ip >= 0, a + ip, -1)
+    it = _first_max(thigh[fsw], ok)
+    pt = np.where(it >= 0, a + it, -1)
+    fin = ok & (np.isfinite(ankle_x) & np.isfinite(line_x))[fsw]
+    n_fin = fin.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        behind_pct = 100.0 * ((behind[fsw] & fin).sum(axis=1) / n_fin)
+    heel_behind = _max_ignoring_nan(((hip_x2 - heel_x) * d2)[fsw], ok) / leg
+    # knee flexion when the thigh passes vertical (first − → + crossing in swing)
+    iv, uv = _first_upcrossing(thigh[fsw], ok)
+    fv = off + a + np.maximum(iv, 0)
+    kv = np.where(iv >= 0, knee[fv] + uv * (knee[np.minimum(fv + 1, 2 * n - 1)] - knee[fv]), nan)
+    # step-over: swing ankle vs stance (other) knee when the ankle passes it
+    io, uo = _first_upcrossing(((ankle_x - okn_x) * d2)[fsw], ok)
+    fo = a + np.maximum(io, 0)
+    f0, f1 = off + fo, off + np.minimum(fo + 1, n - 1)
+    ay = ankle_y[f0] + uo * (ankle_y[f1] - ankle_y[f0])
+    ky = okn_y[f0] + uo * (okn_y[f1] - okn_y[f0])
+    so = np.where(io >= 0, (ky - ay) / shank_px, nan)
+    so_f = np.where(io >= 0, fo + np.round(np.nan_to_num(uo)).astype(np.int64), -1)
+    # late swing [a + (b - a) // 2, min(b + 1, n)): hamstring peak
+    late, ok_late = _windows(a + (b - a) // 2, np.minimum(b + 1, n))
+    ih = _first_max(ham[0][off[:, None] + late], ok_late)
+    hp = np.where(ih >= 0, late[:, 0] + ih, -1)
+    dl_max = np.where(hp >= 0, _max_ignoring_nan(dl[off[:, None] + late], ok_late), nan)
+    # the other leg's last toe-off / touchdown before this touchdown
+    left = sd == 0
+
+    def last_other(evs: list[GaitEvent]) -> np.ndarray:
+        times_of = {s: np.array([e.time_s for e in evs if e.side == s]) for s in SIDES}
+        return np.where(left, _last_before(times_of["right"], td_t),
+                        _last_before(times_of["left"], td_t))
+
+    flight = td_t - last_other(tos)
+    step = td_t - last_other(tds)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        step_leg = np.where(np.isfinite(step), speed_px * step / leg, nan)
+        step_freq = np.where(np.isfinite(step) & (step > 0), 1.0 / step, nan)
+
+    def interp(series: np.ndarray, when: np.ndarray) -> np.ndarray:
+        """(n, 2) [left, right] series at each swing's time, the swing's own leg."""
+        return np.where(left, _interp_many(series[:, 0], t, when),
+                        _interp_many(series[:, 1], t, when))
+
+    toes = xy[:, [L["left_foot_index"], L["right_foot_index"]], 0]
+    toe_ahead = (toes - hip_mid[:, :1]) * d[:, None]
+    sep = interp(kin.thigh, td_t) - interp(kin.thigh[:, ::-1], td_t)
+    # per-swing values as Python floats/ints (one .tolist() per column)
+    col = {k: v.tolist() for k, v in {
+        "flight": flight, "step": step, "step_freq": step_freq, "step_leg": step_leg,
+        "pk": pk, "pt": pt, "hp": hp, "knee_pk": at(knee, pk), "thigh_pk": at(thigh, pk),
+        "heel_h": (at(hip_y2, pk) - at(heel_y, pk)) / leg,
+        "behind": np.where(n_fin > 0, behind_pct, nan), "heel_behind": heel_behind,
+        "thigh_pt": at(thigh, pt), "kv": kv, "so": so, "so_f": so_f, "sep": sep,
+        "toe_td": interp(toe_ahead, td_t) / leg, "shank_td": interp(kin.shank, td_t),
+        "hip_to": interp(kin.hip_flexion, to_t), "knee_to": interp(kin.knee_flexion, to_t),
+        "ankle_to": interp(kin.ankle, to_t), "bflh": at(ham[0], hp), "sm": at(ham[1], hp),
+        "st": at(ham[2], hp), "dl_max": dl_max}.items()}
+    lean_nan = np.isnan(kin.trunk_lean)
+    lean0 = np.where(lean_nan, 0.0, kin.trunk_lean)                  # for _nanmean
+    lean_n = np.concatenate(([0], np.cumsum(~lean_nan)))
+    out: list[Stride] = []
+    for j, (s_idx, to, td, nxt) in enumerate(swings):
+        c_a, c_b = (min(td.frame, n), min(nxt.frame, n)) if nxt else (0, 0)
+        h_p = col["hp"][j]
+        out.append(Stride(
+            side=SIDES[s_idx], toe_off_frame=to.frame, toe_off_s=to.time_s,
+            touchdown_frame=td.frame, touchdown_s=td.time_s,
+            next_toe_off_s=nxt.time_s if nxt else nan,
+            swing_time_s=td.time_s - to.time_s,
+            contact_time_s=nxt.time_s - td.time_s if nxt else nan,
+            flight_time_s=col["flight"][j], step_time_s=col["step"][j],
+            step_frequency_hz=col["step_freq"][j], step_length_leg=col["step_leg"][j],
+            step_length_m=(col["step_leg"][j] * LEG_PER_STATURE * athlete_height_m
+                           if athlete_height_m else nan),
+            peak_knee_flexion_deg=col["knee_pk"][j], peak_knee_frame=col["pk"][j],
+            thigh_at_peak_knee_deg=col["thigh_pk"][j],
+            heel_height_at_peak_knee_leg=col["heel_h"][j],
+            swing_ankle_behind_trunk_pct=col["behind"][j],
+            max_heel_behind_hip_leg=col["heel_behind"][j],
+            peak_thigh_deg=col["thigh_pt"][j], peak_thigh_frame=col["pt"][j],
+            knee_at_thigh_vertical_deg=col["kv"][j], step_over_shank=col["so"][j],
+            step_over_frame=col["so_f"][j], thigh_separation_td_deg=col["sep"][j],
+            foot_ahead_of_hip_td_leg=col["toe_td"][j], shank_td_deg=col["shank_td"][j],
+            hip_flexion_to_deg=col["hip_to"][j], knee_flexion_to_deg=col["knee_to"][j],
+            ankle_to_deg=col["ankle_to"][j],
+            trunk_lean_contact_deg=(_nanmean(lean0, lean_n, c_a, c_b)
+                                    if nxt and nxt.frame > td.frame else nan),
+            hamstring_bflh_peak=col["bflh"][j], hamstring_sm_peak=col["sm"][j],
+            hamstring_st_peak=col["st"][j], hamstring_peak_frame=h_p,
+            hamstring_peak_pct_swing=(100.0 * (t[h_p] - to.time_s) / (td.time_s - to.time_s)
+                                      if h_p >= 0 else nan),
+            hamstring_peak_lengthening_per_s=col["dl_max"][j],
+        ))
     out.sort(key=lambda s: s.toe_off_s)
     return tuple(out)

@@ -427,7 +427,7 @@ def test_hampel_removes_injected_spikes(rng, fps):
 
 
 def test_hampel_window_in_seconds():
-    from posecheck.filtering import _hampel_half
+    from posecheck.outliers import _hampel_half
 
     t = np.arange(0, 2, 1 / 60)
     assert _hampel_half(t, 0.2) == 6
