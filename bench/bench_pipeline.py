@@ -132,7 +132,6 @@ def run_stage(stage: str, clip: str, model: str, out: str, workers: int | None,
     code = (f"import os\nCLIP, MODEL, OUT, WORKERS = {clip!r}, {model!r}, {out!r}, {workers!r}\n"
             + _RSS_SAMPLER + _STAGES[stage]
             + "\nimport json, resource\nRESULT['peak_rss_mb'] = max(PEAK[0], _tree_rss_mb())\n"
-            + "import posecheck.parallel as _par; _par.shutdown_pool()\n"
             + "_ru = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]\n"
             + "RESULT['cpu_seconds'] = sum(r.ru_utime + r.ru_stime for r in _ru)\n"
             + "print('@@' + json.dumps(RESULT))\n")

@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="who to analyse when several people are in view: auto = tracked longest and "
                          "largest (default); largest = nearest the camera; top = farthest lane; ...")
     an.add_argument("--workers", type=int, default=None, metavar="N",
-                    help="worker processes for pose inference and the video (default: the usable "
+                    help="worker threads for pose inference and the video (default: the usable "
                          "cores, fewer for short clips; 1 = one stream, no workers)")
     an.add_argument("--quiet", action="store_true", help="no progress bar (it is shown only on a terminal)")
     an.add_argument("--debug", action="store_true", help="show the full traceback of unexpected errors")

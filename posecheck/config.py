@@ -47,7 +47,7 @@ class PoseConfig:
         max_people: at most this many people are tracked at once (1-6).
         roi_search: search zoomed tiles of the frame when the whole-frame detector finds
             nobody (far-away athletes); off = whole-frame detection only.
-        workers: worker processes for pose inference and the annotated video (``None`` or
+        workers: worker threads for pose inference and the annotated video (``None`` or
             0 = the usable cores, fewer for short clips; 1 = a single stream in this
             process; see :mod:`posecheck.parallel`).
     """

@@ -1,57 +1,50 @@
-"""Pose inference and annotated-video export on worker processes (2+ cores).
+"""Pose inference and annotated-video export on several threads (2+ cores).
 
 One MediaPipe landmarker stream keeps about one core busy, so the clip is split into
-contiguous chunks, one per worker process (``spawn``: MediaPipe is not fork-safe). Each
-worker opens the video itself (:func:`posecheck.video_io.iter_frames` with ``start``/
-``stop``; no frames are pickled), runs its own :class:`posecheck.athlete.AthleteTracker`
-(whole-frame scout, zoomed far-away search, ROI landmarkers) and returns compact arrays:
-per frame its file index and time, per track its packed detections.
+contiguous chunks processed at the same time by worker *threads* of this process, each with
+its own decoder and landmarkers. MediaPipe's inference, FFmpeg's decoder, OpenCV's drawing
+and x264 all release the GIL, so the threads fill the cores (measured on 2 cores, full
+model, 720p: 10.9 ms per frame on one thread, 5.6 ms per frame on two), and they start in
+milliseconds: no process to spawn, no imports to repeat, nothing pickled. Each chunk runs
+its own :class:`posecheck.athlete.AthleteTracker` (whole-frame scout, zoomed far-away
+search, ROI landmarkers) and returns compact arrays: per frame its file index and time, per
+track its packed detections.
 
 Chunk boundaries (:func:`plan_chunks`, :func:`stitch`)
 ------------------------------------------------------
 A landmarker that starts on a frame first *detects*, then tracks, and smooths landmarks over
 time, so the first frames of a chunk differ slightly from a single stream that has been
 tracking for a while. Every chunk but the first therefore starts a *lead-in* early
-(:func:`lead_frames`: 0.25 s, at least 15 frames) and its lead-in results are only used to *match* its tracks
-with the previous chunk's (same person = boxes overlapping, IoU > :data:`MATCH_IOU`, on the
-most lead-in frames); each frame's landmarks come from the one chunk that owns it. A
-landmarker that starts on a poor detection can keep a wrong pose for many frames, so when
-the two chunks clearly disagree about the same person in the lead-in (:func:`_disagree`)
-the later chunk runs again with a 4x longer lead-in, and if they still disagree the whole
-clip runs as one stream. A track
-with no match continues one that was lost shortly before at the same place and size, else
-it is a new person. The athlete is then chosen over the stitched tracks, as in the single
-stream (:func:`posecheck.pose.sequence_from_tracks`). ``tests/test_parallel.py`` checks
-angles (median difference <= 1 deg) and gait events against the single stream.
+(:func:`lead_frames`: 0.25 s, at least 15 frames) and its lead-in results are only used to
+*match* its tracks with the previous chunk's (same person = boxes overlapping, IoU >
+:data:`MATCH_IOU`, on the most lead-in frames); each frame's landmarks come from the one
+chunk that owns it. A landmarker that starts on a poor detection can keep a wrong pose for
+many frames, so when the two chunks clearly disagree about the same person in the lead-in
+(:func:`_disagree`) the later chunk runs again with a 4x longer lead-in, and if they still
+disagree the whole clip runs as one stream. A track with no match continues one that was
+lost shortly before at the same place and size, else it is a new person. The athlete is then
+chosen over the stitched tracks, as in the single stream
+(:func:`posecheck.pose.sequence_from_tracks`). ``tests/test_parallel.py`` checks angles
+(median difference <= 1 deg) and gait events against the single stream.
 
 When it is used (:func:`resolve_workers`)
 -----------------------------------------
 ``PoseConfig.workers`` (CLI ``--workers``): ``None``/0 = the usable cores, 1 = the single
-stream in this process. Starting a worker (spawn, import mediapipe, build the graph) costs
-about a second, plus ~0.4 s per chunk for its landmarkers and the lead-in frames, so fewer
-workers are used when each would get under :data:`MIN_FRAMES_PER_WORKER` frames (90; 60 once
-the pool is running). Measured on 2 cores, full model, 720p: 180 frames take 3.2 s on two
-workers and 3.4 s as one stream, so shorter clips run as one stream. The pool is kept
-for the life of the process (the export pass and the next clip reuse it; see
-:func:`shutdown_pool`).
+stream. A chunk costs its landmarkers (~0.1 s) and its lead-in frames, so fewer workers are
+used when each would get under :data:`MIN_FRAMES_PER_WORKER` frames.
 
-The annotated video is rendered by the same workers (:mod:`posecheck.parallel_video`).
+The annotated video is rendered the same way (:mod:`posecheck.parallel_video`).
 """
 
 from __future__ import annotations
 
-import atexit
 import concurrent.futures as cf
-import dataclasses
 import math
-import multiprocessing as mp
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -64,22 +57,13 @@ if TYPE_CHECKING:
 LEAD_FRAMES = 15            #: lead-in frames before each chunk (at least) ...
 LEAD_S = 0.25               #: ... and at least this long (at most LEAD_MAX frames)
 LEAD_MAX = 60
-MIN_FRAMES_PER_WORKER = 90  #: below this many frames per worker, use fewer workers ...
-MIN_FRAMES_PER_WARM_WORKER = 60  #: ... or this many when the pool is already running
+MIN_FRAMES_PER_WORKER = 60  #: below this many frames per worker, use fewer workers
 MAX_CHUNK_FRAMES = 1500     #: longer clips get more chunks than workers (load balance)
 MATCH_IOU = 0.3
 SETTLE_FRAMES = 5           #: lead-in frames not compared (the landmarker settles)
 DISAGREE = 0.08             #: landmark disagreement (x height) that makes chunks run again
 RETRIES = 1                 #: ... with a RETRY_LEAD_FACTOR x longer lead-in, then one stream
 RETRY_LEAD_FACTOR = 4
-PROGRESS_SLOTS = 256
-
-_POOL: cf.ProcessPoolExecutor | None = None
-_POOL_SIZE = 0
-_POOL_LOCK = threading.Lock()
-_PROGRESS = None            # shared int64 array: frames done per slot
-_SLOT = 0
-_WORKER_PROGRESS = None     # the same array, inside a worker
 
 
 def usable_cores() -> int:
@@ -90,14 +74,11 @@ def usable_cores() -> int:
 
 
 def resolve_workers(requested: int | None, n_frames: int) -> int:
-    """Worker processes for a clip of ``n_frames``: ``requested`` (``None``/0 = usable
-    cores), reduced so each gets at least :data:`MIN_FRAMES_PER_WORKER` frames
-    (:data:`MIN_FRAMES_PER_WARM_WORKER` when the pool is already running: no start-up to
-    pay); 1 = run in this process."""
+    """Worker threads for a clip of ``n_frames``: ``requested`` (``None``/0 = usable
+    cores), reduced so each gets at least :data:`MIN_FRAMES_PER_WORKER` frames; 1 = one
+    stream."""
     w = usable_cores() if not requested else int(requested)
-    warm = _POOL is not None and _POOL_SIZE == w
-    need = MIN_FRAMES_PER_WARM_WORKER if warm else MIN_FRAMES_PER_WORKER
-    return max(1, min(w, n_frames // max(1, need)))
+    return max(1, min(w, n_frames // max(1, MIN_FRAMES_PER_WORKER)))
 
 
 def lead_frames(fps: float) -> int:
@@ -115,114 +96,41 @@ def plan_chunks(n_frames: int, workers: int, lead: int = LEAD_FRAMES) -> list[tu
     k = max(1, workers)
     if n_frames > k * MAX_CHUNK_FRAMES:
         k *= math.ceil(n_frames / (k * MAX_CHUNK_FRAMES))
-    k = max(1, min(k, PROGRESS_SLOTS, n_frames))
+    k = max(1, min(k, n_frames))
     edges = [round(i * n_frames / k) for i in range(k + 1)]
     return [(max(0, a - lead), a, b) for a, b in zip(edges, edges[1:]) if b > a]
 
 
-# -- the pool ---------------------------------------------------------------------------------
-def _init_worker(progress) -> None:
-    global _WORKER_PROGRESS
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    _WORKER_PROGRESS = progress
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    from posecheck import pose
-
-    # one inference thread per worker: the workers already fill the cores (XNNPACK would
-    # otherwise start a thread pool sized for the whole machine in every worker)
-    pose.SINGLE_THREAD_INFERENCE = True
+# -- running chunks on threads ------------------------------------------------------------
+class Cancelled(Exception):
+    """A task stopped because another failed or the user interrupted the run."""
 
 
-class _WorkerProcess(mp.context.SpawnProcess):
-    """A spawned process that does not re-run the parent's ``__main__`` (spawn normally
-    imports the main script again: a script calling :func:`analyze_video` without an
-    ``if __name__ == "__main__"`` guard, or the Streamlit runner, would run again in every
-    worker). The workers only need posecheck, which they import by name."""
+class TaskContext:
+    """What a task gets besides its arguments: :meth:`tick` reports frames done,
+    :meth:`check` raises :class:`Cancelled` once the run is being abandoned."""
 
-    _patch_lock = threading.Lock()
+    def __init__(self, counters: list[int], slot: int, stop: threading.Event):
+        self._counters, self._slot, self._stop = counters, slot, stop
 
-    def start(self) -> None:
-        from multiprocessing import spawn
+    def tick(self, done: int) -> None:
+        self._counters[self._slot] = int(done)
 
-        with self._patch_lock:
-            original = spawn.get_preparation_data
-
-            def preparation_data(name):
-                data = original(name)
-                data.pop("init_main_from_path", None)
-                data.pop("init_main_from_name", None)
-                return data
-
-            spawn.get_preparation_data = preparation_data
-            try:
-                super().start()
-            finally:
-                spawn.get_preparation_data = original
-
-
-class _SpawnContext(mp.context.SpawnContext):
-    Process = _WorkerProcess
-
-
-def get_pool(workers: int) -> cf.ProcessPoolExecutor:
-    """The shared ``spawn`` pool with ``workers`` processes (re-created if the size changes)."""
-    global _POOL, _POOL_SIZE, _PROGRESS
-    with _POOL_LOCK:
-        if _POOL is not None and _POOL_SIZE != workers:
-            _shutdown_locked(kill=False)
-        if _POOL is None:
-            ctx = _SpawnContext()
-            if _PROGRESS is None:
-                _PROGRESS = ctx.Array("q", PROGRESS_SLOTS, lock=False)
-            _POOL = cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                           initargs=(_PROGRESS,))
-            _POOL_SIZE = workers
-        return _POOL
-
-
-def shutdown_pool(kill: bool = False) -> None:
-    """Stop the worker processes (``kill``: at once, abandoning running tasks)."""
-    with _POOL_LOCK:
-        _shutdown_locked(kill)
-
-
-def _shutdown_locked(kill: bool) -> None:
-    global _POOL, _POOL_SIZE
-    pool, _POOL, _POOL_SIZE = _POOL, None, 0
-    if pool is None:
-        return
-    if kill:
-        for p in list(getattr(pool, "_processes", {}).values()):
-            p.terminate()
-    pool.shutdown(wait=not kill, cancel_futures=True)
-
-
-atexit.register(shutdown_pool)
-
-
-def _slots(n: int) -> list[int]:
-    global _SLOT
-    with _POOL_LOCK:
-        out = [(_SLOT + i) % PROGRESS_SLOTS for i in range(n)]
-        _SLOT = (_SLOT + n) % PROGRESS_SLOTS
-    for s in out:
-        _PROGRESS[s] = 0
-    return out
-
-
-def _tick(slot: int, done: int) -> None:
-    if _WORKER_PROGRESS is not None:
-        _WORKER_PROGRESS[slot] = done
+    def check(self) -> None:
+        if self._stop.is_set():
+            raise Cancelled()
 
 
 def run_tasks(fn: Callable, tasks: list[tuple], workers: int,
               progress: Callable[[int], None] | None = None) -> list:
-    """``[fn(*task, slot) for task in tasks]`` on the pool, in order; ``progress(done)``
-    gets the sum of the workers' counters about 10 times a second. A worker's exception is
-    re-raised here; on Ctrl-C or a crashed worker the pool is killed."""
-    pool = get_pool(workers)
-    slots = _slots(len(tasks))
-    futs = [pool.submit(fn, *task, slot) for task, slot in zip(tasks, slots)]
+    """``[fn(*task, ctx) for task in tasks]`` on ``workers`` threads, results in order;
+    ``progress(done)`` gets the sum of the tasks' :meth:`TaskContext.tick` counts about 10
+    times a second. The first exception (or Ctrl-C) stops the other tasks at their next
+    :meth:`TaskContext.check` and is re-raised here once they have ended."""
+    counters = [0] * len(tasks)
+    stop = threading.Event()
+    pool = cf.ThreadPoolExecutor(max(1, workers), thread_name_prefix="posecheck")
+    futs = [pool.submit(fn, *task, TaskContext(counters, i, stop)) for i, task in enumerate(tasks)]
     try:
         pending = set(futs)
         while pending:
@@ -230,36 +138,35 @@ def run_tasks(fn: Callable, tasks: list[tuple], workers: int,
             if any(f.done() and f.exception() is not None for f in futs):
                 break
             if progress is not None:
-                progress(sum(int(_PROGRESS[s]) for s in slots))
+                progress(sum(counters))
         return [f.result() for f in futs]
-    except BaseException as exc:
+    except BaseException:
+        stop.set()
         for f in futs:
             f.cancel()
-        if isinstance(exc, (KeyboardInterrupt, cf.process.BrokenProcessPool)) or \
-                any(not f.done() for f in futs):
-            shutdown_pool(kill=True)
         raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -- pose pass --------------------------------------------------------------------------------
-def _pose_chunk(path: str, info: VideoInfo, cfg: SimpleNamespace, model_path: Path,
-                lead: int, start: int, stop: int, slot: int) -> dict:
-    """Worker: track everybody in frames ``[lead, stop)``; compact arrays, file indices.
-    ``cfg`` = PoseConfig's fields (workers import neither the config nor the kinematics
-    stack: scipy and numba would add ~1 s to their start)."""
+def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
+                lead: int, start: int, stop: int, ctx: TaskContext) -> dict:
+    """Task: track everybody in frames ``[lead, stop)``; compact arrays, file indices."""
     from posecheck.pose import track_frames
     from posecheck.video_io import iter_frames
 
     def tick(done: int, _total: int) -> None:
+        ctx.check()
         if done % 5 == 0:
-            _tick(slot, max(0, done - (start - lead)))
+            ctx.tick(max(0, done - (start - lead)))
 
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0 = time.perf_counter(), time.thread_time()
     with iter_frames(path, info=info, start=lead, stop=stop, threads=1) as reader:
         indices, times, tracks, size = track_frames(reader, cfg, progress=tick,
-                                                    model_path=model_path)
+                                                    model_path=model_path, one_thread=True)
         complete = reader.complete
-    _tick(slot, len(indices) - (start - lead))
+    ctx.tick(len(indices) - (start - lead))
     idx = np.asarray(indices, dtype=np.int64)
     out_tracks = []
     for tr in tracks:
@@ -271,16 +178,16 @@ def _pose_chunk(path: str, info: VideoInfo, cfg: SimpleNamespace, model_path: Pa
                            "times": np.asarray(tr.times, dtype=np.float64)})
     return {"index": idx, "times": np.asarray(times, dtype=np.float64), "tracks": out_tracks,
             "size": size, "complete": complete, "seconds": time.perf_counter() - t0,
-            "cpu_seconds": time.process_time() - c0}
+            "cpu_seconds": time.thread_time() - c0}
 
 
 def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None = None,
                    progress: Callable[[int, int], None] | None = None,
                    notes: list[str] | None = None) -> PoseSequence:
     """The pose pass over the clip at ``path`` (probed as ``info``) on
-    :func:`resolve_workers` processes: same result as
+    :func:`resolve_workers` threads: same result as
     :func:`posecheck.pose.estimate_sequence` on the whole decode, within the tolerance in
-    the module docstring. One worker = :func:`estimate_sequence` in this process."""
+    the module docstring. One worker = :func:`estimate_sequence` on this thread."""
     from posecheck import pose, video_io
     from posecheck.config import PoseConfig
     from posecheck.models import resolve_model
@@ -289,43 +196,43 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
     cfg = config or PoseConfig()
     total = info.frame_count
     workers = resolve_workers(cfg.workers, total)
-    # numba: load (or, first run after install, compile) the kinematics kernels on a spare
-    # core while the pose pass runs, so the kinematics step after it does not wait for them
-    if workers <= 1:
-        warm = start_warm_up(in_process=not numba_cache_cold())
-        try:
-            reader = video_io.iter_frames(path, info=info)
-            return pose.estimate_sequence(reader, cfg, frame_size=(info.width, info.height),
-                                          total=total, progress=progress, notes=notes)
-        finally:
-            warm.join()
-    start_warm_up(in_process=True)  # this process only waits for the workers
-    plan = plan_chunks(total, workers, lead_frames(info.fps))
-    tick = None if progress is None else (lambda done: progress(min(done, total), total))
-    lean = SimpleNamespace(**dataclasses.asdict(cfg))
-    model = resolve_model(cfg.model, cfg.model_dir)
-    tasks = lambda chunks: [(str(path), info, lean, model, *c) for c in chunks]  # noqa: E731
-    results = run_tasks(_pose_chunk, tasks(plan), workers, tick)
-    for attempt in range(RETRIES + 1):
-        bad = [k for k in range(1, len(plan)) if _disagree(results[k - 1], results[k], plan[k][1])]
-        if not bad:
-            break
-        if attempt == RETRIES:  # chunks that never agree: the single stream decides
-            reader = video_io.iter_frames(path, info=info)
-            return pose.estimate_sequence(reader, cfg, frame_size=(info.width, info.height),
-                                          total=total, progress=progress, notes=notes)
-        # a landmarker can lock onto a poor first detection and keep it (the other chunk
-        # may be the wrong one as well): run these chunks again from an earlier frame
-        for k in bad:
-            lead = (plan[k][1] - plan[k][0]) * RETRY_LEAD_FACTOR
-            plan[k] = (max(0, plan[k][1] - lead), plan[k][1], plan[k][2])
-        again = run_tasks(_pose_chunk, tasks([plan[k] for k in bad]), workers)
-        for k, r in zip(bad, again):
-            results[k] = r
-    index, times, tracks = stitch(results, plan)
-    if progress is not None:
-        progress(len(times), total)
-    return pose.sequence_from_tracks(tracks, times, (info.width, info.height), cfg, notes)
+    # numba: load (or, first run after install, compile in another process) the kinematics
+    # kernels while the pose pass runs, so the kinematics step after it does not wait
+    warm = start_warm_up(in_process=not numba_cache_cold())
+
+    def single_stream() -> PoseSequence:
+        reader = video_io.iter_frames(path, info=info)
+        return pose.estimate_sequence(reader, cfg, frame_size=(info.width, info.height),
+                                      total=total, progress=progress, notes=notes)
+
+    try:
+        if workers <= 1:
+            return single_stream()
+        plan = plan_chunks(total, workers, lead_frames(info.fps))
+        tick = None if progress is None else (lambda done: progress(min(done, total), total))
+        model = resolve_model(cfg.model, cfg.model_dir)
+        tasks = lambda chunks: [(str(path), info, cfg, model, *c) for c in chunks]  # noqa: E731
+        results = run_tasks(_pose_chunk, tasks(plan), workers, tick)
+        for attempt in range(RETRIES + 1):
+            bad = [k for k in range(1, len(plan)) if _disagree(results[k - 1], results[k], plan[k][1])]
+            if not bad:
+                break
+            if attempt == RETRIES:  # chunks that never agree: the single stream decides
+                return single_stream()
+            # a landmarker can lock onto a poor first detection and keep it (the other chunk
+            # may be the wrong one as well): run these chunks again from an earlier frame
+            for k in bad:
+                lead = (plan[k][1] - plan[k][0]) * RETRY_LEAD_FACTOR
+                plan[k] = (max(0, plan[k][1] - lead), plan[k][1], plan[k][2])
+            again = run_tasks(_pose_chunk, tasks([plan[k] for k in bad]), workers)
+            for k, r in zip(bad, again):
+                results[k] = r
+        index, times, tracks = stitch(results, plan)
+        if progress is not None:
+            progress(len(times), total)
+        return pose.sequence_from_tracks(tracks, times, (info.width, info.height), cfg, notes)
+    finally:
+        warm.join()
 
 
 def _disagree(prev: dict, cur: dict, start: int) -> bool:

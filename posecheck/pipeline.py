@@ -47,7 +47,7 @@ def analyze_video(path: str | Path, config: Config | None = None,
         def frame_progress(done: int, total: int) -> None:
             progress("pose", done, total)
     notes: list[str] = []  # e.g. several people found, which one was analysed
-    # one stream here, or chunks on worker processes (posecheck.parallel; --workers)
+    # one stream here, or chunks on worker threads (posecheck.parallel; --workers)
     pose = estimate_video(path, info, cfg.pose, progress=frame_progress, notes=notes)
     if pose.n_frames < MIN_FRAMES:
         raise UnsupportedVideo(

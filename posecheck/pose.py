@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,9 +24,9 @@ from posecheck.types import N_LANDMARKS, PoseSequence
 if TYPE_CHECKING:  # config imports the kinematics stack (scipy, numba): not in workers
     from posecheck.config import PoseConfig
 
-#: Build landmarkers with a one-thread XNNPACK pool (set in worker processes, which each
-#: fill one core; see :mod:`posecheck.parallel`).
-SINGLE_THREAD_INFERENCE = False
+_STDERR_LOCK = threading.Lock()
+_STDERR_USERS = [0, -1]     # threads inside _native_stderr_silenced, saved fd 2
+_CREATE_LOCK = threading.Lock()  # one landmarker built at a time (see _one_core_if)
 
 #: progress(done_frames, total_frames_or_0)
 FrameProgress = Callable[[int, int], None]
@@ -43,25 +44,37 @@ def _native_stderr_silenced() -> Iterator[None]:
 
     MediaPipe prints them while creating the graph and on the first frame; they mean nothing
     to a coach and break the progress bar. Python exceptions still carry their messages.
+    fd 2 is shared by the whole process: with several threads inside, the first one in
+    redirects it and the last one out restores it.
     """
+    with _STDERR_LOCK:
+        if _STDERR_USERS[0] == 0:
+            try:
+                saved = os.dup(2)
+            except OSError:  # no usable fd 2 (e.g. some embedded interpreters)
+                saved = -1
+            if saved >= 0:
+                with open(os.devnull, "w") as null:
+                    os.dup2(null.fileno(), 2)
+            _STDERR_USERS[1] = saved
+        _STDERR_USERS[0] += 1
     try:
-        saved = os.dup(2)
-    except OSError:  # no usable fd 2 (e.g. some embedded interpreters)
         yield
-        return
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-            yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        with _STDERR_LOCK:
+            _STDERR_USERS[0] -= 1
+            if _STDERR_USERS[0] == 0 and _STDERR_USERS[1] >= 0:
+                os.dup2(_STDERR_USERS[1], 2)
+                os.close(_STDERR_USERS[1])
+                _STDERR_USERS[1] = -1
 
 
 @contextlib.contextmanager
 def _one_core_if(enabled: bool) -> Iterator[None]:
-    """While creating a landmarker: this process may use one core only, so XNNPACK sizes its
-    thread pool for one core (it counts the usable cores then); restored afterwards."""
+    """While creating a landmarker: the creating thread may use one core only, so XNNPACK
+    sizes its thread pool for one core (it counts the usable cores then; the graph's
+    threads inherit the mask); every thread gets all cores back afterwards. Callers hold
+    ``_CREATE_LOCK``, so no other landmarker is being built meanwhile."""
     try:
         cores = os.sched_getaffinity(0) if enabled else None
     except (AttributeError, OSError):
@@ -162,7 +175,8 @@ class _Landmarker:
     x_norm, y_norm, z_norm, visibility, presence, world x, y, z (see :mod:`posecheck.athlete`).
     VIDEO mode needs strictly increasing ``ms``; IMAGE mode ignores it."""
 
-    def __init__(self, config: PoseConfig, model_path: Path, video: bool, num_poses: int):
+    def __init__(self, config: PoseConfig, model_path: Path, video: bool, num_poses: int,
+                 one_thread: bool = False):
         import mediapipe as mp
         from mediapipe.tasks.python import BaseOptions, vision
 
@@ -177,7 +191,7 @@ class _Landmarker:
             min_tracking_confidence=config.min_tracking_confidence,
         )
         os.environ.setdefault("GLOG_minloglevel", "2")
-        with _native_stderr_silenced(), _one_core_if(SINGLE_THREAD_INFERENCE):
+        with _CREATE_LOCK, _native_stderr_silenced(), _one_core_if(one_thread):
             self._lm = vision.PoseLandmarker.create_from_options(options)
         self._calls = self._hits = 0
 
@@ -209,15 +223,17 @@ def track_frames(
     total: int = 0,
     progress: FrameProgress | None = None,
     model_path: Path | None = None,
+    one_thread: bool = False,
 ):
     """Find and track every person in ``frames`` (the per-frame pass of
-    :func:`estimate_sequence`, also run by each worker of :mod:`posecheck.parallel`).
+    :func:`estimate_sequence`, also run on each chunk of :mod:`posecheck.parallel`).
 
     Returns ``(indices, times, tracks, size)``: the file index and real time of each frame
     received (lists, one per row), the tracker's tracks (rows = positions in ``indices``)
     and the frame size ``(width, height)`` (``None`` if no frame came). ``config`` may be
     any object with :class:`PoseConfig`'s attributes; ``model_path`` = the verified model
-    (default: resolved from ``config``).
+    (default: resolved from ``config``); ``one_thread``: landmarkers with a one-thread
+    inference pool (for several streams at once, each filling a core).
     """
     from posecheck.athlete import AthleteTracker
 
@@ -237,8 +253,10 @@ def track_frames(
                 size = (int(rgb.shape[1]), int(rgb.shape[0]))
                 tracker = AthleteTracker(
                     size,
-                    lambda: _Landmarker(cfg, model_path, video=True, num_poses=1),
-                    lambda: _Landmarker(cfg, model_path, video=False, num_poses=cfg.max_people),
+                    lambda: _Landmarker(cfg, model_path, video=True, num_poses=1,
+                                        one_thread=one_thread),
+                    lambda: _Landmarker(cfg, model_path, video=False, num_poses=cfg.max_people,
+                                        one_thread=one_thread),
                     max_people=cfg.max_people, search=cfg.roi_search)
             last_ms = _timestamp_ms(t, last_ms)
             tracker.process(row, t, last_ms, rgb)
@@ -270,7 +288,7 @@ def estimate_sequence(
     Returns a :class:`PoseSequence` with one row per frame received (NaN rows where the
     athlete was not found). ``total`` (expected frame count, 0 if unknown) is only used for
     progress. ``notes``, if given, receives plain-language remarks (several people found,
-    which one was analysed) for the analysis warnings. Several worker processes:
+    which one was analysed) for the analysis warnings. Several threads at once:
     :func:`posecheck.parallel.estimate_video`.
     """
     from posecheck.config import PoseConfig

@@ -9,6 +9,7 @@ Every kernel is ``@njit(cache=True)``: compiled once (~3-6 s) into ``__pycache__
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import threading
 import time
@@ -24,7 +25,8 @@ def numba_cache_cold() -> bool:
     import importlib.util
 
     override = os.environ.get("NUMBA_CACHE_DIR")
-    for mod in ("posecheck._kernels", "posecheck._signal_kernels"):
+    for mod in ("posecheck._kernels", "posecheck._signal_kernels", "posecheck._legs_kernels",
+                "posecheck._muscle_kernels"):
         spec = importlib.util.find_spec(mod)
         if spec is None or not spec.origin:
             continue
@@ -46,11 +48,37 @@ def start_warm_up(in_process: bool):
         t = threading.Thread(target=warm_kinematics, daemon=True)
         t.start()
         return t
-    from posecheck.parallel import _SpawnContext
-
-    p = _SpawnContext().Process(target=warm_kinematics, daemon=True)
+    p = _WarmUpProcess(target=warm_kinematics, daemon=True)
     p.start()
     return p
+
+
+class _WarmUpProcess(mp.context.SpawnProcess):
+    """A spawned process (fork is unsafe once MediaPipe's threads run) that does not
+    re-run the parent's ``__main__``: spawn normally imports the main script again, so a
+    script calling :func:`posecheck.analyze_video` without an ``if __name__ ==
+    "__main__"`` guard, or the Streamlit runner, would run again in it. The warm-up only
+    needs posecheck, which it imports by name."""
+
+    _patch_lock = threading.Lock()
+
+    def start(self) -> None:
+        from multiprocessing import spawn
+
+        with self._patch_lock:
+            original = spawn.get_preparation_data
+
+            def preparation_data(name):
+                data = original(name)
+                data.pop("init_main_from_path", None)
+                data.pop("init_main_from_name", None)
+                return data
+
+            spawn.get_preparation_data = preparation_data
+            try:
+                super().start()
+            finally:
+                spawn.get_preparation_data = original
 
 
 def warm_kinematics() -> float:

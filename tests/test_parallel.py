@@ -18,9 +18,12 @@ threshold crossing).
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import av
@@ -47,10 +50,8 @@ def sample_runs(request):
     the whole chunk): the lead-in check must catch it and run the chunk again."""
     clip = ROOT / "sample_videos" / request.param
     one = analyze_video(clip, Config(pose=PoseConfig(workers=1)))
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(parallel, "MIN_FRAMES_PER_WARM_WORKER", 90)
-        assert parallel.resolve_workers(2, 180) == 2
-        two = analyze_video(clip, Config(pose=PoseConfig(workers=2)))
+    assert parallel.resolve_workers(2, 180) == 2
+    two = analyze_video(clip, Config(pose=PoseConfig(workers=2)))
     return one, two
 
 
@@ -98,7 +99,6 @@ def test_same_athlete_on_two_runner_clip(tmp_path, monkeypatch):
     gt_a, gt_b, dy = synthclips.two_runners(tmp_path / "two.mp4")  # 36 frames
     truth = {"A": synthclips.hip_mid_px(gt_a), "B": synthclips.hip_mid_px(gt_b, 0, dy)}
     monkeypatch.setattr(parallel, "MIN_FRAMES_PER_WORKER", 10)  # chunks 0-17, (3-)18-35
-    monkeypatch.setattr(parallel, "MIN_FRAMES_PER_WARM_WORKER", 10)
     for rule, who in (("auto", "B"), ("top", "A")):
         runs = [analyze_video(tmp_path / "two.mp4", Config(pose=PoseConfig(athlete=rule, workers=w)))
                 for w in (1, 2)]
@@ -163,10 +163,10 @@ def test_plan_and_worker_choice():
     assert len(long) % 2 == 0 and len(long) > 2
     assert [c[1] for c in long[1:]] == [c[2] for c in long[:-1]] and long[-1][2] == 10_000
     assert parallel.resolve_workers(1, 10_000) == 1
-    parallel.shutdown_pool()
     assert parallel.resolve_workers(4, 100) == 1  # too short for workers: one stream
-    assert parallel.resolve_workers(2, 170) == 1  # under 90 frames each: start-up dominates
-    assert parallel.resolve_workers(2, 180) == 2
+    assert parallel.resolve_workers(2, 119) == 1  # under 60 frames each: lead-in dominates
+    assert parallel.resolve_workers(2, 120) == 2
+    assert parallel.resolve_workers(4, 200) == 3
     assert parallel.resolve_workers(None, 10_000) == parallel.usable_cores()
     assert parallel.lead_frames(60) == 15 and parallel.lead_frames(240) == 60
     with pytest.raises(ValueError):
@@ -230,21 +230,54 @@ def test_read_ahead_yields_everything_and_reraises():
     assert not closed._thread.is_alive()
 
 
-def test_workers_do_not_rerun_a_script_without_main_guard(tmp_path):
-    """spawn normally re-imports the parent's __main__: a plain script would run again in
-    every worker (and fail). posecheck's workers import only posecheck."""
+def test_cancelled_run_stops_every_task_and_reraises():
+    """The first failing task stops the others at their next check; its error comes back."""
+    started, stopped = [], []
+    running = threading.Event()
+
+    def task(k, ctx):
+        started.append(k)
+        if k == 0:
+            assert running.wait(10)
+            raise ValueError("chunk 0 failed")
+        running.set()
+        try:
+            for _ in range(2000):  # ~20 s unless cancelled
+                ctx.check()
+                time.sleep(0.01)
+        except parallel.Cancelled:
+            stopped.append(k)
+            raise
+        return k
+
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="chunk 0 failed"):
+        parallel.run_tasks(task, [(0,), (1,)], 2)
+    assert time.perf_counter() - t0 < 5 and sorted(started) == [0, 1]
+    assert stopped == [1]
+    assert parallel.run_tasks(lambda k, ctx: k * 2, [(1,), (2,), (3,)], 2) == [2, 4, 6]
+
+
+def test_parallel_run_in_a_script_without_main_guard(tmp_path):
+    """A plain script (no ``if __name__ == "__main__"``) on two threads, with an empty numba
+    cache so the kernels compile in a spawned warm-up process: spawn normally re-imports the
+    parent's __main__, which would run the script twice; it must run once, and stderr must
+    still work afterwards (MediaPipe's native logging is silenced per thread)."""
     script = tmp_path / "plain.py"
     script.write_text(textwrap.dedent(f"""
-        import dataclasses
+        import dataclasses, sys
         from posecheck import parallel, video_io
         from posecheck.config import PoseConfig
-        parallel.MIN_FRAMES_PER_WORKER = parallel.MIN_FRAMES_PER_WARM_WORKER = 10
+        parallel.MIN_FRAMES_PER_WORKER = 10
         info = video_io.probe({str(SAMPLE)!r})
         info = dataclasses.replace(info, frame_count=40)
         seq = parallel.estimate_video(info.path, info, PoseConfig(model="lite", workers=2))
         print("RAN", seq.n_frames, int(seq.detected.sum()))
+        print("STDERR-OK", file=sys.stderr)
     """))
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba-cold")}
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=300, cwd=tmp_path)
+                          timeout=300, cwd=tmp_path, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.count("RAN") == 1 and "RAN 40" in proc.stdout, proc.stdout
+    assert proc.stdout.count("RAN") == 1 and "RAN 40 40" in proc.stdout, proc.stdout
+    assert "STDERR-OK" in proc.stderr

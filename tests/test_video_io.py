@@ -160,8 +160,8 @@ def test_hevc_8_and_10_bit(tmp_path, pix_fmt):
     info = probe(path)
     assert info.codec == "hevc" and info.pix_fmt == pix_fmt
     assert (info.width, info.height, info.rotation_deg) == (96, 64, 270)
-    cv_reader, idx, times, cv_frames = read_all(path)
-    assert cv_reader.backend == "opencv"  # OpenCV 5 decodes 10-bit HEVC itself: no fallback
+    cv_reader, idx, times, cv_frames = read_all(path, backend="opencv")
+    assert cv_reader.backend == "opencv"  # OpenCV 5 decodes 10-bit HEVC itself
     assert idx == [frame_id(f) for f in cv_frames] == list(range(16))
     assert all(orientation_ok(f) for f in cv_frames)
     np.testing.assert_allclose(times, np.arange(16) / 30, atol=TICK)
@@ -299,8 +299,51 @@ class _DeadCapture:
         pass
 
 
+@pytest.mark.parametrize("fails", ["open", "decode"])
+def test_auto_falls_back_to_opencv_when_pyav_decodes_nothing(tmp_path, monkeypatch, fails):
+    import posecheck.video_io as vio
+
+    path = make_clip(tmp_path / "f.mp4", pattern_frames(8), rotation=90)
+    assert iter_frames(path).backend == "pyav"  # the default decoder
+    real_open = vio.av.open
+
+    class _NoFrames:
+        def __init__(self, c):
+            self._c, self.streams = c, c.streams
+
+        def seek(self, *a, **k):
+            return self._c.seek(*a, **k)
+
+        def decode(self, *a, **k):
+            raise av.error.InvalidDataError(1094995529, "Invalid data")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self._c.close()
+
+    def broken_open(*a, **k):
+        if fails == "open":
+            raise av.error.InvalidDataError(1094995529, "Invalid data")
+        return _NoFrames(real_open(*a, **k))
+
+    monkeypatch.setattr(vio.av, "open", broken_open)
+    reader, idx, times, frames = read_all(path)
+    assert reader.backend == "opencv" and reader.complete
+    assert idx == [frame_id(f) for f in frames] == list(range(8))
+    assert all(orientation_ok(f) for f in frames)
+    np.testing.assert_allclose(times, np.arange(8) / 30, atol=TICK)
+    forced = iter_frames(path, backend="pyav")  # forced PyAV: nothing decodes, and it says so
+    if fails == "decode":
+        assert list(forced) == [] and not forced.complete and forced.frames_expected == 8
+    else:
+        with pytest.raises(UnreadableVideo):
+            list(forced)
+
+
 @pytest.mark.parametrize("opened", [False, True], ids=["cannot-open", "cannot-decode"])
-def test_auto_falls_back_to_pyav_when_opencv_fails(tmp_path, monkeypatch, opened):
+def test_auto_reads_with_pyav_when_opencv_fails(tmp_path, monkeypatch, opened):
     import posecheck.video_io as vio
 
     path = make_clip(tmp_path / "f.mp4", pattern_frames(8), rotation=90)
