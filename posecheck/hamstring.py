@@ -40,6 +40,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.interpolate import CubicSpline
 
+from posecheck import _muscle_kernels as _mk
+
 #: Muscles, in the order of the last axis of :func:`hamstring_lengths`.
 MUSCLES = ("bflh", "sm", "st")
 MUSCLE_NAMES = {"bflh": "biceps femoris long head", "sm": "semimembranosus",
@@ -84,10 +86,47 @@ _TX = CubicSpline(*_KNEE_TX, bc_type="natural")
 _TY = CubicSpline(*_KNEE_TY, bc_type="natural")
 
 
-def _rot_z(p: np.ndarray, ang: np.ndarray) -> np.ndarray:
-    """Rotate points ``p`` (n, 3) by ``ang`` (n,) rad about z."""
-    c, s = np.cos(ang), np.sin(ang)
-    return np.stack([c * p[:, 0] - s * p[:, 1], s * p[:, 0] + c * p[:, 1], p[:, 2]], axis=1)
+def _packed_model() -> tuple:
+    """The model constants as the arrays :func:`posecheck._muscle_kernels._musculotendon_lengths`
+    takes: tibia-translation splines (breakpoints, coefficients), hip centre, path points
+    (muscles × points × 3, padded), their body (0 pelvis, 1 tibia), the knee-flexion range
+    in which each point is active (±inf = always), the number of points per muscle and the
+    distances between points (used for pairs on the same, rigid, body)."""
+    k, p = len(MUSCLES), max(len(PATHS[m]) for m in MUSCLES)
+    pts = np.zeros((k, p, 3))
+    body = np.zeros((k, p), dtype=np.int64)
+    lo, hi = np.full((k, p), -np.inf), np.full((k, p), np.inf)
+    n_pts = np.zeros(k, dtype=np.int64)
+    for j, m in enumerate(MUSCLES):
+        n_pts[j] = len(PATHS[m])
+        for i, (b, loc, active) in enumerate(PATHS[m]):
+            pts[j, i] = loc
+            body[j, i] = 1 if b == "tibia" else 0
+            if active is not None:
+                lo[j, i], hi[j, i] = active
+    dist = np.linalg.norm(pts[:, :, None, :] - pts[:, None, :, :], axis=-1)
+    return (float(KNEE_MODEL_RANGE_DEG[0]), float(KNEE_MODEL_RANGE_DEG[1]),
+            np.ascontiguousarray(_TX.x), np.ascontiguousarray(_TX.c),
+            np.ascontiguousarray(_TY.x), np.ascontiguousarray(_TY.c),
+            np.ascontiguousarray(HIP_IN_PELVIS, dtype=np.float64), pts, body, lo, hi, n_pts,
+            dist)
+
+
+_MODEL = _packed_model()
+
+
+def _lengths(hip_flexion, knee_flexion, scale: np.ndarray) -> np.ndarray:
+    """Validated call of the kernel: (…, 3) lengths / ``scale``."""
+    h = np.asarray(hip_flexion, dtype=np.float64)
+    k = np.asarray(knee_flexion, dtype=np.float64)
+    if h.shape != k.shape:
+        raise ValueError(f"hip_flexion {h.shape} and knee_flexion {k.shape} differ in shape")
+    # contiguous, writeable float64 (one compiled kernel signature)
+    hf = np.require(h.reshape(-1), np.float64, ("C", "W"))
+    kf = np.require(k.reshape(-1), np.float64, ("C", "W"))
+    out = np.empty((hf.size, len(MUSCLES)))
+    _mk._musculotendon_lengths(hf, kf, *_MODEL, scale, out)
+    return out.reshape(h.shape + (len(MUSCLES),))
 
 
 def musculotendon_lengths_m(hip_flexion, knee_flexion) -> np.ndarray:
@@ -99,40 +138,27 @@ def musculotendon_lengths_m(hip_flexion, knee_flexion) -> np.ndarray:
 
     Returns:
         (…, 3) float64 metres [bflh, sm, st]; NaN where an angle is NaN.
+
+    Raises:
+        ValueError: the two arrays differ in shape.
     """
-    h = np.asarray(hip_flexion, dtype=np.float64)
-    k = np.asarray(knee_flexion, dtype=np.float64)
-    if h.shape != k.shape:
-        raise ValueError(f"hip_flexion {h.shape} and knee_flexion {k.shape} differ in shape")
-    hf, kf = h.ravel(), k.ravel()
-    hr = np.radians(hf)
-    kc = np.clip(kf, *KNEE_MODEL_RANGE_DEG)                # the model's knee coordinate range
-    q = -np.radians(kc)                                    # OpenSim knee_angle_r
-    qs = np.where(np.isfinite(q), q, 0.0)
-    t_knee = np.stack([_TX(qs), _TY(qs), np.zeros_like(qs)], axis=1)
-    out = np.empty((hf.size, len(MUSCLES)))
+    return _lengths(hip_flexion, knee_flexion, np.ones(len(MUSCLES)))
+
+
+def _upright_lengths_m() -> np.ndarray:
+    """Lengths (m) at hip 0°, knee 0° in plain NumPy (no kernel call at import: a cold
+    numba cache would compile here, outside the warm-up; ``docs/metrics.md`` §1)."""
+    t_knee = np.array([float(_TX(0.0)), float(_TY(0.0)), 0.0])
+    out = np.zeros(len(MUSCLES))
     for j, m in enumerate(MUSCLES):
-        prev = None
-        length = np.zeros(hf.size)
-        for body, loc, active in PATHS[m]:
-            p = np.broadcast_to(np.asarray(loc, dtype=np.float64), (hf.size, 3))
-            if body == "tibia":                            # tibia -> femur -> pelvis
-                p = HIP_IN_PELVIS + _rot_z(_rot_z(p, q) + t_knee, hr)
-            on = (np.ones(hf.size, bool) if active is None
-                  else (kc >= active[0]) & (kc <= active[1]))
-            if prev is None:
-                prev = p.copy()
-                continue
-            seg = np.linalg.norm(p - prev, axis=1)
-            length += np.where(on, seg, 0.0)
-            prev = np.where(on[:, None], p, prev)
-        length[~(np.isfinite(hf) & np.isfinite(kf))] = np.nan
-        out[:, j] = length
-    return out.reshape(h.shape + (len(MUSCLES),))
+        pts = [np.asarray(loc, dtype=np.float64) + (t_knee + HIP_IN_PELVIS if b == "tibia" else 0.0)
+               for b, loc, active in PATHS[m] if active is None or active[0] <= 0.0 <= active[1]]
+        out[j] = sum(float(np.linalg.norm(b - a)) for a, b in zip(pts, pts[1:]))
+    return out
 
 
 #: Upright (hip 0°, knee 0°) musculotendon lengths (m), [bflh, sm, st].
-UPRIGHT_LENGTHS_M = musculotendon_lengths_m(np.zeros(1), np.zeros(1))[0]
+UPRIGHT_LENGTHS_M = _upright_lengths_m()
 
 
 def hamstring_lengths(hip_flexion, knee_flexion) -> np.ndarray:
@@ -147,4 +173,4 @@ def hamstring_lengths(hip_flexion, knee_flexion) -> np.ndarray:
         (…, 3) float64 [bflh, sm, st]; NaN where an angle is NaN. λ = 1.08 means 8 % longer
         than in upright standing.
     """
-    return musculotendon_lengths_m(hip_flexion, knee_flexion) / UPRIGHT_LENGTHS_M
+    return _lengths(hip_flexion, knee_flexion, UPRIGHT_LENGTHS_M)

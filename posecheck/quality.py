@@ -22,7 +22,19 @@ MAX_OUT_OF_FRAME = 0.1
 MIN_STRIDES = 2
 
 
+def _nanmedian(x: np.ndarray) -> float:
+    """``np.nanmedian`` of a 1-D array (the median of its non-NaN values; NaN if none),
+    without nanmedian's per-call overhead and all-NaN warning."""
+    v = x[~np.isnan(x)]
+    return float(np.median(v)) if v.size else float("nan")
+
+
 def kinematics_warnings(pose: PoseSequence, kin: Kinematics, strides) -> list[str]:
+    """Plain-language warnings about the footage (frame rate, camera angle, stride count,
+    far-leg visibility, out-of-frame landmarks, leg swaps, filter notes); never raises.
+
+    ``pose``: the raw landmarks (n frames); ``kin``: its kinematics; ``strides``: the
+    per-stride metrics (only their number is used)."""
     out: list[str] = []
     det = pose.detected
     if pose.n_frames < 2 or not det.any():
@@ -33,12 +45,17 @@ def kinematics_warnings(pose: PoseSequence, kin: Kinematics, strides) -> list[st
         if w:
             out.append(w)
     xy = kin.xy
-    trunk = np.linalg.norm(0.5 * (xy[:, L["left_shoulder"]] + xy[:, L["right_shoulder"]])
-                           - 0.5 * (xy[:, L["left_hip"]] + xy[:, L["right_hip"]]), axis=1)
+    # trunk length and shoulder/hip widths in the image (px), component-wise (no temporaries
+    # of the whole landmark array)
+    tx = 0.5 * (xy[:, L["left_shoulder"], 0] + xy[:, L["right_shoulder"], 0]) \
+        - 0.5 * (xy[:, L["left_hip"], 0] + xy[:, L["right_hip"], 0])
+    ty = 0.5 * (xy[:, L["left_shoulder"], 1] + xy[:, L["right_shoulder"], 1]) \
+        - 0.5 * (xy[:, L["left_hip"], 1] + xy[:, L["right_hip"], 1])
+    trunk = np.sqrt(tx * tx + ty * ty)
     sw = np.abs(xy[:, L["left_shoulder"], 0] - xy[:, L["right_shoulder"], 0])
     hw = np.abs(xy[:, L["left_hip"], 0] - xy[:, L["right_hip"], 0])
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.nanmedian(np.fmax(sw, hw) / trunk)
+        ratio = _nanmedian(np.fmax(sw, hw) / trunk)
     if np.isfinite(ratio) and ratio > MAX_WIDTH_RATIO:
         out.append(f"the camera does not look side-on: shoulders/hips appear {ratio:.0%} as wide "
                    f"as the trunk is long; film square to the running lane (angles read smaller "
@@ -48,15 +65,17 @@ def kinematics_warnings(pose: PoseSequence, kin: Kinematics, strides) -> list[st
                    f"{MIN_STRIDES}; film a longer stretch at full speed")
     far = "left" if kin.near_side == "right" else "right"
     ids = [L[f"{far}_{p}"] for p in ("knee", "ankle", "heel", "foot_index")]
-    vis = np.nanmedian(pose.visibility[det][:, ids])
+    all_det = bool(det.all())
+    vis_far = pose.visibility[:, ids]
+    vis = _nanmedian((vis_far if all_det else vis_far[det]).ravel())
     if np.isfinite(vis) and vis < MIN_FAR_VISIBILITY:
         out.append(f"the far ({far}) leg is hard to see (median visibility {vis:.2f}): its "
                    f"angles are less reliable")
     wpx, hpx = pose.frame_size
     if wpx and hpx:
-        low = pose.xy[det][:, 23:33]
-        outside = ((low[..., 0] < 0) | (low[..., 0] > wpx) | (low[..., 1] < 0)
-                   | (low[..., 1] > hpx)).any(axis=1)
+        low = pose.xy[:, 23:33] if all_det else pose.xy[:, 23:33][det]
+        lx, ly = low[..., 0], low[..., 1]
+        outside = ((lx < 0) | (lx > wpx) | (ly < 0) | (ly > hpx)).any(axis=1)
         if outside.mean() > MAX_OUT_OF_FRAME:
             out.append(f"the athlete is partly out of frame in {outside.mean():.0%} of frames: "
                        f"keep the whole body, feet included, in view")

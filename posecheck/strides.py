@@ -3,6 +3,13 @@ the contact that follows it. Definitions, units and signs: ``docs/metrics.md``.
 
 Lengths are in leg lengths (hip–knee + knee–ankle of the conditioned landmarks) or shank
 lengths; angles in degrees with posecheck's conventions; times in real seconds and frames.
+
+Instants where a joint angle changes fast (peak knee flexion, toe-off) are read from a
+**fast** knee / hip flexion series: the raw angles with the leg-swap repair applied,
+low-passed at :data:`FAST_CUTOFF_HZ` instead of the landmarks' 10 Hz. The 10 Hz filter
+smears the knee's swing flexion (up to ~1,500–2,000°/s): on exact synthetic landmarks it
+moves the knee-flexion peak 10–20 ms late (the thigh then reads 5–9° too far forward at
+"peak knee flexion") and adds 12° to the knee flexion at toe-off (``docs/metrics.md`` §4).
 """
 
 from __future__ import annotations
@@ -11,12 +18,23 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from posecheck.butterworth import lowpass, sampling_rate
 from posecheck.types import LANDMARK_INDEX as L
 from posecheck.types import GaitEvent, Kinematics
 
 SIDES = ("left", "right")
 #: Winter (2009) segment lengths: thigh 0.245 H + shank 0.246 H = leg 0.491 × stature.
 LEG_PER_STATURE = 0.491
+#: Cut-off (Hz) of the fast knee / hip flexion series (module docstring); at frame rates
+#: whose Nyquist frequency is not above it the raw angles are used unfiltered.
+FAST_CUTOFF_HZ = 20.0
+#: The fast knee-flexion peak is searched within this many seconds of the 10 Hz peak
+#: (robust to single-frame landmark errors; it lags the true peak by up to ~35 ms on the
+#: synthetic back-kick, 0–10 ms on front-side swings).
+PEAK_SEARCH_S = 0.05
+#: Knee flexion at toe-off = least fast knee flexion within ± max(1 frame, this) of the
+#: detected toe-off (its timing uncertainty, ``docs/metrics.md`` §3).
+TOE_OFF_WINDOW_S = 0.02
 
 
 @dataclass(frozen=True)
@@ -63,6 +81,8 @@ class Stride:
     hamstring_peak_frame: int
     hamstring_peak_pct_swing: float
     hamstring_peak_lengthening_per_s: float
+    peak_knee_time_s: float
+    hamstring_peak_pct_stride: float
 
     def to_dict(self) -> dict:
         out = {}
@@ -134,6 +154,75 @@ def _first_upcrossing(vals: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, 
     return i, np.where(has, u, np.nan)
 
 
+def _fast_series(kin: Kinematics, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fast (module docstring) knee and hip flexion, each (n, 2) [left, right], degrees.
+
+    The raw angles (labels as detected; raw hip flexion used the clip's running direction)
+    get the leg-swap repair (``kin.leg_swapped``) and the per-frame direction; missing raw
+    samples are filled from the 10 Hz series (gap filled), whose ±360° branch the hip
+    follows. Low-passed at :data:`FAST_CUTOFF_HZ` (unfiltered when that is not below
+    Nyquist)."""
+    n = times.size
+    x = np.empty((4, n))                        # rows: knee L, knee R, hip L, hip R
+    x[:2] = kin.knee_flexion_raw.T
+    x[2:] = kin.hip_flexion_raw.T
+    swapped = np.flatnonzero(kin.leg_swapped)
+    if swapped.size:
+        x[:, swapped] = x[:, swapped][[1, 0, 3, 2]]
+    if (kin.direction != kin.clip_direction).any():
+        x[2:] *= kin.direction * kin.clip_direction
+    filt = np.concatenate((kin.knee_flexion.T, kin.hip_flexion.T))
+    x[2:] += 360.0 * np.round((filt[2:] - x[2:]) / 360.0)
+    miss = np.isnan(x)
+    if miss.any():
+        x[miss] = filt[miss]
+    x = x.T
+    if n >= 2 and FAST_CUTOFF_HZ < 0.5 * sampling_rate(times):
+        x = lowpass(x, times, FAST_CUTOFF_HZ)
+    return x[:, :2], x[:, 2:]
+
+
+def _cubic_peak(y: np.ndarray, i: np.ndarray, lo: np.ndarray,
+                hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sub-frame maximum of the series ``y`` (m,) near each local-maximum sample ``i`` (k,)
+    whose series spans the indices ``lo`` … ``hi`` (k,) (inclusive; several series laid end
+    to end).
+
+    The cubic through four samples, i − 1 … i + 2 when y[i + 1] ≥ y[i − 1] (else the mirror
+    image, i − 2 … i + 1), is maximised between i and its larger neighbour; a four-point
+    cubic follows a skewed peak (fast rise, slow fall) where a parabola would lean to the
+    slow side. Returns (fractional index, value); the sample itself where the four samples
+    are not all finite or inside ``y``."""
+    m = y.shape[0]
+    ok = (i - 2 >= lo) & (i + 2 <= hi)
+    ic = np.clip(i, 2, max(m - 3, 2)) if m >= 5 else np.zeros_like(i)
+    yy = y[np.clip(ic[:, None] + np.arange(-2, 3), 0, m - 1)] if m else np.zeros((i.size, 5))
+    fwd = yy[:, 3] >= yy[:, 1]
+    # samples at u = -1, 0, 1, 2 (forward) or the mirror image (u counted backwards)
+    p = np.where(fwd[:, None], yy[:, 1:5], yy[:, 3::-1])
+    ym1, y0, y1, y2 = p[:, 0], p[:, 1], p[:, 2], p[:, 3]
+    c1 = -ym1 / 3.0 - y0 / 2.0 + y1 - y2 / 6.0
+    c2 = 0.5 * (ym1 + y1) - y0
+    c3 = (y2 - ym1) / 6.0 + 0.5 * (y0 - y1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        den = np.sqrt(c2 * c2 - 3.0 * c3 * c1) - c2      # p'(u) = 0 with p''(u) < 0
+        u = np.clip(c1 / den, 0.0, 1.0)
+    ok &= np.isfinite(p).all(axis=1) & np.isfinite(u) & (den > 0)
+    u = np.where(ok, u, 0.0)
+    val = y0 + u * (c1 + u * (c2 + u * c3))
+    iv = np.clip(i, 0, max(m - 1, 0))
+    return (np.where(ok, i + np.where(fwd, u, -u), i.astype(float)),
+            np.where(ok, val, y[iv] if m else np.nan))
+
+
+def _at_fraction(series: np.ndarray, fi: np.ndarray) -> np.ndarray:
+    """Linear interpolation of ``series`` (m,) at fractional indices ``fi`` (k,) (NaN → NaN)."""
+    f0 = np.clip(np.floor(fi).astype(np.int64), 0, series.shape[0] - 1)
+    f1 = np.minimum(f0 + 1, series.shape[0] - 1)
+    u = fi - f0
+    return series[f0] + u * (series[f1] - series[f0])
+
+
 def _last_before(ev_times: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Time of the last of the sorted ``ev_times`` strictly before each ``t`` (NaN if none)."""
     j = np.searchsorted(ev_times, t, side="left") - 1
@@ -198,7 +287,8 @@ def compute_strides(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.nd
             if min(td.frame, n - 1) - to.frame < 3:
                 continue
             nxt = evs[k + 2] if k + 2 < len(evs) and evs[k + 2].kind == "toe_off" else None
-            swings.append((s_idx, to, td, nxt))
+            prv = evs[k - 1] if k >= 1 and evs[k - 1].kind == "touchdown" else None
+            swings.append((s_idx, to, td, nxt, prv))
     if not swings:
         return ()
     sd = np.array([w[0] for w in swings], dtype=np.int64)            # leg of each swing
@@ -206,6 +296,7 @@ def compute_strides(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.nd
     b = np.minimum(np.array([w[2].frame for w in swings], dtype=np.int64), n - 1)
     to_t = np.array([w[1].time_s for w in swings], dtype=np.float64)
     td_t = np.array([w[2].time_s for w in swings], dtype=np.float64)
+    prev_td_t = np.array([w[4].time_s if w[4] else np.nan for w in swings], dtype=np.float64)
 
     # per-leg series side by side, (2 n,): leg s at frame f is element s * n + f
     def legs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -231,6 +322,9 @@ def compute_strides(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.nd
     dl = legs(*(np.gradient(kin.hamstring[:, s_idx, 0], t) if t.size >= 2
                 else np.full(t.size, np.nan) for s_idx in range(2)))
     knee = legs(kin.knee_flexion[:, 0], kin.knee_flexion[:, 1])
+    # fast knee / hip flexion (module docstring); raw hip flexion used the clip's direction
+    fast_knee, fast_hip = _fast_series(kin, t)
+    knee_f = legs(fast_knee[:, 0], fast_knee[:, 1])
     thigh = legs(kin.thigh[:, 0], kin.thigh[:, 1])
     off = sd * n                                                      # leg offset per swing
 
@@ -241,7 +335,20 @@ def compute_strides(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.nd
     sw, ok = _windows(a, b)
     fsw = off[:, None] + sw
     ip = _first_max(knee[fsw], ok)
-    pk = np.where(ip >= 0, a + ip, -1)
+    pk10 = np.where(ip >= 0, a + ip, -1)                  # the 10 Hz peak: where to look
+    # the fast knee's peak within PEAK_SEARCH_S of it (inside the swing), then sub-frame
+    t_pk10 = t[np.maximum(pk10, 0)]
+    lo_p = np.maximum(a, np.searchsorted(t, t_pk10 - PEAK_SEARCH_S - 1e-9, side="left"))
+    hi_p = np.minimum(b, np.searchsorted(t, t_pk10 + PEAK_SEARCH_S + 1e-9, side="right"))
+    pw, ok_p = _windows(lo_p, np.maximum(hi_p, lo_p))
+    ipf = _first_max(knee_f[off[:, None] + pw], ok_p)
+    i_pk = np.where(ipf >= 0, lo_p + ipf, pk10)
+    fi, knee_pk = _cubic_peak(knee_f, off + np.maximum(i_pk, 0), off, off + n - 1)
+    fi = np.where(ipf >= 0, fi, off + np.maximum(i_pk, 0))
+    knee_pk = np.where(ipf >= 0, knee_pk, knee[off + np.maximum(i_pk, 0)])
+    fi_leg = fi - off                                     # fractional frame of the peak
+    pk = np.where(i_pk >= 0, np.rint(fi_leg).astype(np.int64), -1)
+    tp = np.where(i_pk >= 0, _at_fraction(t, fi_leg), nan)
     it = _first_max(thigh[fsw], ok)
     pt = np.where(it >= 0, a + it, -1)
     fin = ok & (np.isfinite(ankle_x) & np.isfinite(line_x))[fsw]
@@ -285,25 +392,34 @@ def compute_strides(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.nd
         return np.where(left, _interp_many(series[:, 0], t, when),
                         _interp_many(series[:, 1], t, when))
 
+    # knee flexion at toe-off: least fast knee flexion within ± w of the toe-off
+    w_to = max(1.0 / sampling_rate(t), TOE_OFF_WINDOW_S) if n >= 2 else TOE_OFF_WINDOW_S
+    lo_w = np.searchsorted(t, to_t - w_to, side="left")
+    hi_w = np.maximum(np.searchsorted(t, to_t + w_to, side="right"), lo_w)
+    tw, ok_w = _windows(lo_w, hi_w)
+    inner = -_max_ignoring_nan(-knee_f[off[:, None] + np.minimum(tw, n - 1)], ok_w)
+    ends = np.fmin(interp(fast_knee, to_t - w_to), interp(fast_knee, to_t + w_to))
+    knee_to = np.fmin(inner, ends)
+    at_pk = lambda arr: np.where(i_pk >= 0, _at_fraction(arr, fi), nan)  # noqa: E731
     toes = xy[:, [L["left_foot_index"], L["right_foot_index"]], 0]
     toe_ahead = (toes - hip_mid[:, :1]) * d[:, None]
     sep = interp(kin.thigh, td_t) - interp(kin.thigh[:, ::-1], td_t)
     # per-swing values as Python floats/ints (one .tolist() per column)
     col = {k: v.tolist() for k, v in {
         "flight": flight, "step": step, "step_freq": step_freq, "step_leg": step_leg,
-        "pk": pk, "pt": pt, "hp": hp, "knee_pk": at(knee, pk), "thigh_pk": at(thigh, pk),
-        "heel_h": (at(hip_y2, pk) - at(heel_y, pk)) / leg,
+        "pk": pk, "pt": pt, "hp": hp, "knee_pk": np.where(i_pk >= 0, knee_pk, nan),
+        "thigh_pk": at_pk(thigh), "tp": tp, "heel_h": at_pk((hip_y2 - heel_y) / leg),
         "behind": np.where(n_fin > 0, behind_pct, nan), "heel_behind": heel_behind,
         "thigh_pt": at(thigh, pt), "kv": kv, "so": so, "so_f": so_f, "sep": sep,
         "toe_td": interp(toe_ahead, td_t) / leg, "shank_td": interp(kin.shank, td_t),
-        "hip_to": interp(kin.hip_flexion, to_t), "knee_to": interp(kin.knee_flexion, to_t),
+        "hip_to": interp(fast_hip, to_t), "knee_to": knee_to,
         "ankle_to": interp(kin.ankle, to_t), "bflh": at(ham[0], hp), "sm": at(ham[1], hp),
         "st": at(ham[2], hp), "dl_max": dl_max}.items()}
     lean_nan = np.isnan(kin.trunk_lean)
     lean0 = np.where(lean_nan, 0.0, kin.trunk_lean)                  # for _nanmean
     lean_n = np.concatenate(([0], np.cumsum(~lean_nan)))
     out: list[Stride] = []
-    for j, (s_idx, to, td, nxt) in enumerate(swings):
+    for j, (s_idx, to, td, nxt, _prv) in enumerate(swings):
         c_a, c_b = (min(td.frame, n), min(nxt.frame, n)) if nxt else (0, 0)
         h_p = col["hp"][j]
         out.append(Stride(
@@ -334,6 +450,9 @@ def compute_strides(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.nd
             hamstring_peak_pct_swing=(100.0 * (t[h_p] - to.time_s) / (td.time_s - to.time_s)
                                       if h_p >= 0 else nan),
             hamstring_peak_lengthening_per_s=col["dl_max"][j],
+            peak_knee_time_s=col["tp"][j],
+            hamstring_peak_pct_stride=(100.0 * (t[h_p] - prev_td_t[j]) / (td.time_s - prev_td_t[j])
+                                       if h_p >= 0 and np.isfinite(prev_td_t[j]) else nan),
         ))
     out.sort(key=lambda s: s.toe_off_s)
     return tuple(out)

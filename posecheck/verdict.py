@@ -33,6 +33,7 @@ not scored (elite sprinters do not lock out at maximum velocity).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -112,15 +113,17 @@ def sub_score(name: str, value: float) -> float:
     NaN out)."""
     lo, hi = ANCHORS[name]
     v = float(value)
-    if not np.isfinite(v):
+    if not math.isfinite(v):
         return float("nan")
-    return float(np.clip((v - lo) / (hi - lo), 0.0, 1.0)) * 100.0
+    return min(max((v - lo) / (hi - lo), 0.0), 1.0) * 100.0
 
 
 def _mean_finite(parts) -> float:
-    p = np.array(parts, dtype=float)
-    p = p[np.isfinite(p)]
-    return float(p.mean()) if p.size else float("nan")
+    """Mean of the finite values of ``parts`` (NaN if none); plain Python (a stride has
+    three parts), summed left to right as ``np.mean`` sums so few values."""
+    p = [float(x) for x in parts]
+    p = [x for x in p if math.isfinite(x)]
+    return sum(p) / len(p) if p else float("nan")
 
 
 def stride_score(s: Stride) -> float:
@@ -150,10 +153,12 @@ def summarise(strides: tuple[Stride, ...], swap_rate: float = 0.0,
     scores, a high leg-swap rate and each quality warning."""
     scores = np.array([stride_score(s) for s in strides])
     scores = scores[np.isfinite(scores)]
-    meds = {k: _median(strides, k) for k in KEY_METRICS}
+    meds = {k: _median(strides, k) for k in {**KEY_METRICS, **ANCHORS}}
     key = {k: {"value": None if not np.isfinite(meds[k]) else round(meds[k], 3), "unit": u}
            for k, u in KEY_METRICS.items()}
-    score = clip_score(strides) if scores.size else float("nan")
+    # = clip_score(strides), from the medians already taken
+    score = (_mean_finite([sub_score(name, meds[name]) for name in ANCHORS]) if scores.size
+             else float("nan"))
     if not np.isfinite(score):
         return Summary(float("nan"), "unknown", 0.0, "none", 0, key)
     verdict = ("front-side" if score >= FRONT_SIDE_MIN else

@@ -1,5 +1,6 @@
 """Hamstring musculotendon length (``posecheck.hamstring``): the Delp et al. (1990) model
-geometry from OpenSim's gait2392 reproduced, sign conventions, monotonicity."""
+geometry from OpenSim's gait2392 reproduced, sign conventions, monotonicity, and the numba
+kernel (``posecheck._muscle_kernels``) against the plain NumPy formulation it replaced."""
 
 from __future__ import annotations
 
@@ -7,8 +8,72 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from posecheck.hamstring import (MUSCLES, UPRIGHT_LENGTHS_M, hamstring_lengths,
+from posecheck.hamstring import (HIP_IN_PELVIS, KNEE_MODEL_RANGE_DEG, MUSCLES, PATHS,
+                                 UPRIGHT_LENGTHS_M, _TX, _TY, hamstring_lengths,
                                  musculotendon_lengths_m)
+
+
+def _rot_z(p: np.ndarray, ang: np.ndarray) -> np.ndarray:
+    """Rotate points ``p`` (n, 3) by ``ang`` (n,) rad about z."""
+    c, s = np.cos(ang), np.sin(ang)
+    return np.stack([c * p[:, 0] - s * p[:, 1], s * p[:, 0] + c * p[:, 1], p[:, 2]], axis=1)
+
+
+def reference_lengths_m(hip_flexion, knee_flexion) -> np.ndarray:
+    """The NumPy implementation the kernel replaced (posecheck before the numba kernel),
+    kept verbatim as the reference: (..., 3) metres [bflh, sm, st], NaN where an angle is."""
+    h = np.asarray(hip_flexion, dtype=np.float64)
+    k = np.asarray(knee_flexion, dtype=np.float64)
+    hf, kf = h.ravel(), k.ravel()
+    hr = np.radians(hf)
+    kc = np.clip(kf, *KNEE_MODEL_RANGE_DEG)
+    q = -np.radians(kc)
+    qs = np.where(np.isfinite(q), q, 0.0)
+    t_knee = np.stack([_TX(qs), _TY(qs), np.zeros_like(qs)], axis=1)
+    out = np.empty((hf.size, len(MUSCLES)))
+    for j, m in enumerate(MUSCLES):
+        prev = None
+        length = np.zeros(hf.size)
+        for body, loc, active in PATHS[m]:
+            p = np.broadcast_to(np.asarray(loc, dtype=np.float64), (hf.size, 3))
+            if body == "tibia":
+                p = HIP_IN_PELVIS + _rot_z(_rot_z(p, q) + t_knee, hr)
+            on = (np.ones(hf.size, bool) if active is None
+                  else (kc >= active[0]) & (kc <= active[1]))
+            if prev is None:
+                prev = p.copy()
+                continue
+            seg = np.linalg.norm(p - prev, axis=1)
+            length += np.where(on, seg, 0.0)
+            prev = np.where(on[:, None], p, prev)
+        length[~(np.isfinite(hf) & np.isfinite(kf))] = np.nan
+        out[:, j] = length
+    return out.reshape(h.shape + (len(MUSCLES),))
+
+
+def test_kernel_matches_the_numpy_reference():
+    """Every knee branch: the clamp below -10 and above 120 deg, both conditional via points
+    (SM 32 deg, ST 19 deg) on both sides, spline knots, NaN, hip -60..150 deg."""
+    rng = np.random.default_rng(3)
+    knee = np.concatenate([rng.uniform(-40.0, 170.0, 20_000),
+                           [-10.0, 120.0, 19.0, 32.0, 19.0 + 1e-9, 32.0 - 1e-9, 0.0, -25.0, 150.0,
+                            np.degrees(0.349066), np.degrees(1.0472), np.nan, 30.0, np.inf]])
+    hip = np.concatenate([rng.uniform(-60.0, 150.0, 20_000),
+                          [0.0, 45.0, 60.0, 60.0, 60.0, 60.0, 0.0, -20.0, 90.0, 10.0, 10.0,
+                           20.0, np.nan, 10.0]])
+    ref = reference_lengths_m(hip, knee)
+    got = musculotendon_lengths_m(hip, knee)
+    assert got.shape == ref.shape == (knee.size, 3)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(ref))
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(hamstring_lengths(hip, knee), ref / reference_lengths_m(0.0, 0.0),
+                               rtol=0, atol=1e-12, equal_nan=True)
+    # (n, 2) inputs as the kinematics passes them, and a 0-d pair
+    h2, k2 = hip[:200].reshape(100, 2), knee[:200].reshape(100, 2)
+    np.testing.assert_allclose(hamstring_lengths(h2, k2), hamstring_lengths(hip[:200], knee[:200])
+                               .reshape(100, 2, 3), rtol=0, atol=0)
+    assert musculotendon_lengths_m(30.0, 40.0).shape == (3,)
+    np.testing.assert_allclose(UPRIGHT_LENGTHS_M, reference_lengths_m(0.0, 0.0), atol=1e-15)
 
 
 def _independent_bflh(hip_deg: float, knee_deg: float) -> float:
