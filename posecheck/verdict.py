@@ -105,6 +105,7 @@ KEY_METRICS = {
     "contact_time_s": "s", "flight_time_s": "s", "step_frequency_hz": "steps/s",
     "step_length_leg": "leg lengths", "step_length_m": "m",
     "hamstring_bflh_peak": "x upright length", "hamstring_peak_pct_swing": "% of swing",
+    "hamstring_peak_pct_stride": "% of stride",
 }
 
 
@@ -253,9 +254,12 @@ def make_cues(strides: tuple[Stride, ...], times: np.ndarray) -> tuple[Cue, ...]
                         s.touchdown_frame, ts(s.touchdown_frame)))
     hp = _median(strides, "hamstring_peak_pct_swing")
     hb = _median(strides, "hamstring_bflh_peak")
+    hs = _median(strides, "hamstring_peak_pct_stride")
     if np.isfinite(hp) and np.isfinite(hb):
         s = _worst(strides, "hamstring_bflh_peak", lowest=False)
-        cues.append(Cue("info", f"hamstring stretch peaks at {hp:.0f}% of the swing (late swing), "
+        of_stride = f", {hs:.0f}% of the stride" if np.isfinite(hs) else ""
+        cues.append(Cue("info", f"hamstring stretch peaks at {hp:.0f}% of the swing{of_stride} "
+                        f"(late swing), "
                         f"biceps femoris about {100 * (hb - 1):.0f}% longer than standing; most "
                         f"at frame {s.hamstring_peak_frame}", "hamstring_bflh_peak", hb,
                         s.hamstring_peak_frame, ts(s.hamstring_peak_frame)))

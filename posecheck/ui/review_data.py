@@ -62,6 +62,7 @@ KEY_METRIC_LABELS = {
     "step_length_m": "Step length",
     "hamstring_bflh_peak": "Hamstring (BFlh) peak length",
     "hamstring_peak_pct_swing": "Hamstring peak, time in swing",
+    "hamstring_peak_pct_stride": "Hamstring peak, time in stride",
 }
 
 
