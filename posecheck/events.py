@@ -14,11 +14,15 @@ Method (``docs/metrics.md`` §Gait events):
    foot is on the ground while ``h < contact_threshold`` (default 0.04 leg lengths, about
    3.5 cm for a 1.80 m athlete). Runs of contact shorter than 0.03 s are noise; gaps
    shorter than 0.02 s inside a contact are closed.
-4. Rough events are where the contact score crosses 1 (linear, sub-frame). If the feet
-   are clean enough (:func:`foot_noise` below a third of the foot's per-frame descent at
-   touchdown), each event is re-timed on feet that are not low-passed
-   (:func:`refine_event`): touchdown = the descending foot reaches its contact level
-   (a line fitted over the contact), toe-off = the toe leaves it.
+4. Rough events are where the contact score crosses 1 (linear, sub-frame). Each event is
+   then re-timed on feet that are not 10 Hz-filtered (``fast_xy``):
+
+   * clean feet (:func:`foot_noise` below a tenth of the foot's per-frame descent at
+     touchdown, i.e. practically exact landmarks): :func:`refine_event`, touchdown = the descending
+     foot reaches its contact level, toe-off = the toe leaves it;
+   * noisy feet (pose-model output): touchdowns by :func:`tangent_touchdowns` (the
+     descending foot crosses :data:`TANGENT_HEIGHT` above its contact level, extrapolated
+     down to the level along its velocity there), toe-offs keep the rough crossing.
 """
 
 from __future__ import annotations
@@ -41,16 +45,26 @@ MIN_CONTACT_S = 0.03
 #: Typical vertical speed of the foot at touchdown in leg lengths per second (~1 m/s for
 #: a 0.9 m leg; docs/metrics.md §3).
 LANDING_SPEED_LEG = 1.1
-#: Events are refined on the unfiltered feet only if their noise (per frame) is below this
-#: fraction of the foot's descent in one frame at touchdown; noisier landmarks (MediaPipe
-#: at 60–120 fps) keep the threshold crossing on the 10 Hz-filtered feet.
-NOISE_FRACTION = 1.0 / 3.0
+#: Events are refined on the unfiltered feet (:func:`refine_event`) only if their jitter
+#: (per frame) is below this fraction of the foot's descent in one frame at touchdown, i.e.
+#: for practically exact landmarks. Pose-model feet (MediaPipe: 1–2.5× the old 1/3 gate,
+#: the heavy model's temporally smoothed output even below it) and exact landmarks with
+#: 0.5 px of noise were timed better by the noisy-feet path (docs/metrics.md §3).
+NOISE_FRACTION = 0.1
 #: Low-pass cut-off of the touchdown foot signal as a fraction of the frame rate.
 EVENT_CUTOFF_FRACTION = 0.25
 MAX_GAP_S = 0.02
 #: A foot whose toe moves slower than this fraction of the running speed relative to the
 #: ground counts as still (on the ground).
 STILL_FRACTION = 0.45
+#: Height above the contact level (leg lengths) at which a noisy descending foot is timed
+#: (:func:`tangent_touchdowns`): well above the landmark noise (~0.01–0.02 leg lengths for
+#: MediaPipe) and above the last ~2 cm where the pose model's temporal smoothing rounds the
+#: landing off, but still in the final approach (reached ~10–35 ms before touchdown).
+TANGENT_HEIGHT = 0.08
+#: Low-pass cut-off (Hz) of the foot height used by :func:`tangent_touchdowns` (removes the
+#: frame-to-frame jitter, keeps the ~50 ms approach; capped at 0.4 × the frame rate).
+TANGENT_CUTOFF_HZ = 15.0
 
 
 def lowest_foot_y(xy: np.ndarray) -> np.ndarray:
@@ -104,17 +118,38 @@ def ground_line(foot_y: np.ndarray, times: np.ndarray, leg_px: float,
     # refine: the ground is where the feet are during contacts
     anchors_t, anchors_y = [], []
     for j in range(2):
-        for a, b in _runs(contact[:, j]):
-            y = foot_y[a:b, j]
-            y = y[np.isfinite(y)]
-            if y.size:
-                anchors_t.append(0.5 * (times[a] + times[b - 1]))
-                anchors_y.append(float(np.median(y)))
-    if len(anchors_t) < 2:
+        runs = np.array(_runs(contact[:, j]), dtype=np.int64).reshape(-1, 2)
+        med = _run_medians(foot_y[:, j], runs)
+        keep = np.isfinite(med)
+        anchors_t.append(0.5 * (times[runs[keep, 0]] + times[runs[keep, 1] - 1]))
+        anchors_y.append(med[keep])
+    at, ay = np.concatenate(anchors_t), np.concatenate(anchors_y)
+    if at.size < 2:
         return rough, contact
-    order = np.argsort(anchors_t)
-    ground = np.interp(times, np.asarray(anchors_t)[order], np.asarray(anchors_y)[order])
+    order = np.argsort(at, kind="stable")
+    ground = np.interp(times, at[order], ay[order])
     return ground, contact
+
+
+def _run_medians(y: np.ndarray, runs: np.ndarray) -> np.ndarray:
+    """(m,) median of the finite ``y[a:b]`` for each row ``(a, b)`` of ``runs`` (m, 2)
+    (NaN for a run without finite samples); as ``np.median``, vectorised over the runs."""
+    m = runs.shape[0]
+    if m == 0:
+        return np.empty(0)
+    lens = runs[:, 1] - runs[:, 0]
+    idx = runs[:, :1] + np.arange(int(lens.max()))[None, :]
+    inside = idx < runs[:, 1:]
+    vals = np.where(inside, y[np.minimum(idx, y.size - 1)], np.nan)
+    cnt = np.isfinite(vals).sum(axis=1)
+    vals = np.sort(np.where(np.isfinite(vals), vals, np.inf), axis=1)  # NaN/padding last
+    rows = np.arange(m)
+    lo = np.maximum(cnt - 1, 0) // 2
+    hi = cnt // 2
+    with np.errstate(invalid="ignore"):
+        med = 0.5 * (vals[rows, lo] + vals[rows, np.minimum(hi, vals.shape[1] - 1)])
+    med[cnt == 0] = np.nan
+    return med
 
 
 def foot_x(xy: np.ndarray) -> np.ndarray:
@@ -157,7 +192,9 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
         leg_px: leg length in pixels (thigh + shank).
         threshold: contact threshold, leg lengths above the ground line.
         fast_xy: (n, 33, 2) the same landmarks with less smoothing (e.g. the kinematics'
-            ``xy_events``), used to time each event (:func:`refine_event`); ``None`` = ``xy``.
+            ``xy_events``), used to time each event: on clean feet every event by
+            :func:`refine_event`, on noisy feet (pose-model output) the touchdowns by
+            :func:`tangent_touchdowns`. ``None`` = keep the rough threshold crossings.
 
     Returns:
         ``(events, contact, height)``: events sorted by time; (n, 2) bool contact per frame
@@ -174,18 +211,23 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
     ground, rough = ground_line(foot_y, t, leg_px, threshold)
     height = (ground[:, None] - foot_y) / leg_px
     fast = xy if fast_xy is None else np.asarray(fast_xy, dtype=np.float64)
-    # height in the image (leg lengths, up): the refinement fits its own contact level per
+    # height in the image (leg lengths, up): the re-timing fits its own contact level per
     # contact, so the ground line (piecewise linear, with knots mid-contact) is not needed.
-    # Toe-offs on the unfiltered feet (the toe leaves with a sharp upward acceleration that
-    # any low-pass smears backwards), touchdowns low-passed at fps/4 (the slower descent
-    # needs the noise removed; the smoothing spans the same number of frames at any rate).
+    # Clean feet: toe-offs on the unfiltered feet (the toe leaves with a sharp upward
+    # acceleration that any low-pass smears backwards), touchdowns low-passed at fps/4 (the
+    # smoothing spans the same number of frames at any rate). Noisy feet: touchdowns on the
+    # feet low-passed at TANGENT_CUTOFF_HZ; toe-offs keep the rough crossing (the 10 Hz
+    # crossing at 0.04 leg lengths beat every re-timing of the pose model's toe lift, which
+    # on the far foot starts 1–2 frames early and rises too slowly; docs/metrics.md §3).
     h_raw = -lowest_foot_y(fast) / leg_px
     h_td = h_raw
-    refine = fast_xy is not None and foot_noise(h_raw, rough) < NOISE_FRACTION * LANDING_SPEED_LEG / fps
-    if refine:
+    clean = fast_xy is not None and foot_noise(h_raw, rough) < NOISE_FRACTION * LANDING_SPEED_LEG / fps
+    tangent = fast_xy is not None and not clean
+    if clean or tangent:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            h_td = lowpass(h_raw, t, EVENT_CUTOFF_FRACTION * fps)
+            cut = EVENT_CUTOFF_FRACTION * fps if clean else min(TANGENT_CUTOFF_HZ, 0.4 * fps)
+            h_td = lowpass(h_raw, t, cut)
     toe_x = foot_x(xy)
     hip_x = 0.5 * (xy[:, L["left_hip"], 0] + xy[:, L["right_hip"], 0])
     v_run = running_speed_px(toe_x, hip_x, t, rough)
@@ -208,15 +250,29 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
             s = score[:, j]
             m = _clean_mask(s < 1.0, min_len, max_gap)
             contact[:, j] = m
-            for a, b in _runs(m):
+            runs = _runs(m)
+            if tangent and runs:
+                ab = np.array(runs, dtype=np.int64).reshape(-1, 2)
+                t_td = tangent_touchdowns(t, h_td[:, j], np.maximum(ab[:, 0], 1), ab[:, 1], fps)
+            for k, (a, b) in enumerate(runs):
                 if a > 0 and np.isfinite(s[a - 1]) and np.isfinite(s[a]):
                     ev = _event(side, "touchdown", t, s, a - 1, a)
-                    events.append(refine_event(ev, t, h_td[:, j], a, b, fps) if refine else ev)
+                    if clean:
+                        ev = refine_event(ev, t, h_td[:, j], a, b, fps)
+                    elif tangent and np.isfinite(t_td[k]):
+                        ev = _at(ev, t, float(t_td[k]))
+                    events.append(ev)
                 if b < n and np.isfinite(s[b - 1]) and np.isfinite(s[b]):
                     ev = _event(side, "toe_off", t, s, b - 1, b)
-                    events.append(refine_event(ev, t, h_raw[:, j], a, b, fps) if refine else ev)
+                    events.append(refine_event(ev, t, h_raw[:, j], a, b, fps) if clean else ev)
     events.sort(key=lambda e: e.time_s)
     return tuple(events), contact, height
+
+
+def _at(ev: GaitEvent, t: np.ndarray, time: float) -> GaitEvent:
+    """``ev`` moved to ``time`` (s); ``frame`` = the first frame at or after it."""
+    return GaitEvent(side=ev.side, kind=ev.kind, time_s=time,
+                     frame=int(np.searchsorted(t, time - 1e-9)))
 
 
 def _event(side: str, kind: str, t: np.ndarray, s: np.ndarray, i0: int, i1: int) -> GaitEvent:
@@ -281,6 +337,94 @@ def _root_after(tq: np.ndarray, rq: np.ndarray, lo: float, hi: float, forward: b
     return float(lo if not forward else hi)
 
 
+def _contact_level(t: np.ndarray, h: np.ndarray, a: int, b: int):
+    """Line ``(t_ref, c0, slope)`` fitted to the foot height ``h`` over the middle half of the
+    contact ``[a, b)`` (all of it if shorter than 4 frames); ``None`` without 2 finite
+    samples. A pinned toe drifts in the image of a panning camera, so the level is a line."""
+    q = max(1, (b - a) // 4)
+    sl = slice(a + q, b - q) if b - a >= 4 else slice(a, b)
+    tm, hm = t[sl], h[sl]
+    ok = np.isfinite(hm)
+    if ok.sum() < 2:
+        return None
+    tm, hm = tm[ok], hm[ok]
+    t_ref = float(np.mean(tm))
+    slope, c0 = np.polyfit(tm - t_ref, hm, 1) if tm.size >= 3 else (0.0, float(np.median(hm)))
+    return t_ref, float(c0), float(slope)
+
+
+def tangent_touchdowns(t: np.ndarray, h: np.ndarray, starts, stops, fps: float) -> np.ndarray:
+    """Touchdown times (s) on noisy feet, one per contact: where the descending foot crosses
+    :data:`TANGENT_HEIGHT` above its contact level, extrapolated down to the level along
+    the foot's velocity at that crossing. Vectorised over the contacts of one foot.
+
+    Args:
+        t: (n,) real seconds. h: (n,) the lowest foot point's height in the image (leg
+            lengths, up; any offset), low-passed at :data:`TANGENT_CUTOFF_HZ`.
+        starts, stops: (m,) int rough contacts ``[start, stop)`` (frames), ``start >= 1``.
+        fps: frame rate (frames per real second).
+
+    Returns:
+        (m,) touchdown times in seconds, NaN where there is no such crossing (the caller
+        keeps the rough crossing).
+
+    The contact level is the line fitted to ``h`` over the middle half of the contact
+    (as :func:`_contact_level`). The crossing is the last downward crossing of level +
+    ``TANGENT_HEIGHT`` between ``REFINE_WINDOW_S`` before the contact and its middle
+    (linear between frames); the velocity is the height change over that frame interval.
+    Timing the descent there, instead of where it meets the level, avoids the last ~2 cm,
+    where landmark noise is as large as the remaining height and a pose model's temporal
+    smoothing rounds the landing off (MediaPipe's toe reaches the level 1–2 frames late at
+    120–240 fps); the extrapolation assumes the foot keeps its velocity, which is early by
+    a few ms for a foot that decelerates just before landing (docs/metrics.md §3). The
+    extrapolation is capped at ``TANGENT_HEIGHT / LANDING_SPEED_LEG`` seconds and at the
+    contact middle.
+    """
+    a = np.asarray(starts, dtype=np.int64)
+    b = np.asarray(stops, dtype=np.int64)
+    m, n = a.size, h.size
+    out = np.full(m, np.nan)
+    if m == 0:
+        return out
+    # contact level: least-squares line over the middle half, from cumulative sums
+    q = np.maximum(1, (b - a) // 4)
+    long = b - a >= 4
+    lo_l, hi_l = np.where(long, a + q, a), np.where(long, b - q, b)
+    ok = np.isfinite(h)
+    tt = t - t[0]
+    hz = np.where(ok, h, 0.0)
+    cs = [np.concatenate(([0.0], np.cumsum(v))) for v in
+          (ok.astype(np.float64), np.where(ok, tt, 0.0), hz, np.where(ok, tt * tt, 0.0), tt * hz)]
+    s0, s1, sh, s2, s1h = (c[hi_l] - c[lo_l] for c in cs)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tm, hm = s1 / s0, sh / s0
+        sxx = s2 - s0 * tm * tm
+        slope = np.where((s0 >= 3) & (sxx > 0), (s1h - s0 * tm * hm) / sxx, 0.0)
+    good = s0 >= 2
+    # downward crossings of level + TANGENT_HEIGHT in [lo, centre)
+    centre = np.minimum((a + b) // 2, n - 1)
+    lo = np.maximum(0, a - max(3, int(round(REFINE_WINDOW_S * fps))))
+    width = int(max(1, (centre - lo).max()))
+    idx = lo[:, None] + np.arange(width)[None, :]                  # (m, width)
+    valid = idx < centre[:, None]
+    i0 = np.minimum(idx, n - 2)
+    lev = lambda i: hm[:, None] + slope[:, None] * (tt[i] - tm[:, None]) + TANGENT_HEIGHT
+    r0, r1 = h[i0] - lev(i0), h[i0 + 1] - lev(i0 + 1)
+    with np.errstate(invalid="ignore"):
+        down = valid & (r0 > 0) & (r1 <= 0)
+    has = down.any(axis=1) & good
+    last = width - 1 - np.argmax(down[:, ::-1], axis=1)
+    rows = np.flatnonzero(has)
+    i = idx[rows, last[rows]]
+    ra, rb = r0[rows, last[rows]], r1[rows, last[rows]]
+    dt = t[i + 1] - t[i]
+    drop = ra - rb
+    tc = t[i] + dt * ra / drop
+    ext = np.minimum(TANGENT_HEIGHT * dt / drop, TANGENT_HEIGHT / LANDING_SPEED_LEG)
+    out[rows] = np.minimum(tc + ext, t[centre[rows]])
+    return out
+
+
 def refine_event(ev: GaitEvent, t: np.ndarray, h: np.ndarray, a: int, b: int,
                  fps: float) -> GaitEvent:
     """Time a rough event on a less-smoothed foot height.
@@ -299,15 +443,15 @@ def refine_event(ev: GaitEvent, t: np.ndarray, h: np.ndarray, a: int, b: int,
     back to ``ev`` (the threshold crossing) if there are not enough finite samples.
     """
     n = h.shape[0]
+    level = _contact_level(t, h, a, b)
+    if level is None:
+        return ev
+    t_ref, c0, slope = level
     q = max(1, (b - a) // 4)
     sl = slice(a + q, b - q) if b - a >= 4 else slice(a, b)
     tm, hm = t[sl], h[sl]
     ok = np.isfinite(hm)
-    if ok.sum() < 2:
-        return ev
     tm, hm = tm[ok], hm[ok]
-    t_ref = float(np.mean(tm))
-    slope, c0 = np.polyfit(tm - t_ref, hm, 1) if tm.size >= 3 else (0.0, float(np.median(hm)))
     res = hm - (c0 + slope * (tm - t_ref))
     eps = max(MIN_LIFT, 3.0 * 1.4826 * float(np.median(np.abs(res - np.median(res)))))
     r = h - (c0 + slope * (t - t_ref))
