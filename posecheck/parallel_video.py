@@ -12,7 +12,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from posecheck.parallel import TaskContext, plan_chunks, resolve_workers, run_tasks
+from posecheck.parallel import (SKIP_COST_VIDEO, TaskContext, plan_chunks, resolve_workers,
+                                run_tasks)
 
 
 def _video_segment(analysis, phases, start: int, stop: int, seg: str, writer_kw: dict,
@@ -54,10 +55,12 @@ def write_video_parallel(analysis, path: Path, workers: int, writer_kw: dict,
     """The annotated video of ``analysis`` rendered by ``workers`` threads in contiguous
     segments and joined without re-encoding."""
     from posecheck.export import contact_phase
+    from posecheck.video_io import keyframe_indices
     from posecheck.video_out import concat_mp4
 
     n = analysis.pose.n_frames
-    plan = plan_chunks(n, workers, lead=0)
+    plan = plan_chunks(n, workers, lead=0, keyframes=keyframe_indices(analysis.video.path),
+                       skip_cost=SKIP_COST_VIDEO)
     kw = dict(writer_kw, threads=1)
     phases = contact_phase(analysis) if analysis.kinematics is not None else None
     tick = None if progress is None else (lambda done: progress(min(done, n), n))

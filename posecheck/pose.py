@@ -11,6 +11,7 @@ single-person landmarker.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -27,6 +28,8 @@ if TYPE_CHECKING:  # config imports the kinematics stack (scipy, numba): not in 
 _STDERR_LOCK = threading.Lock()
 _STDERR_USERS = [0, -1]     # threads inside _native_stderr_silenced, saved fd 2
 _CREATE_LOCK = threading.Lock()  # one landmarker built at a time (see _one_core_if)
+#: read MediaPipe's C results straight into arrays (see ``_Landmarker._detect_raw``)
+FAST_RESULTS = True
 
 #: progress(done_frames, total_frames_or_0)
 FrameProgress = Callable[[int, int], None]
@@ -96,6 +99,35 @@ def _one_core_if(enabled: bool) -> Iterator[None]:
                 os.sched_setaffinity(tid, cores)
             except OSError:
                 pass
+
+
+_DTYPES: dict[type, np.dtype] = {}
+_LANDMARK_FIELDS = {"x": "<f4", "y": "<f4", "z": "<f4", "has_visibility": "?",
+                    "visibility": "<f4", "has_presence": "?", "presence": "<f4"}
+
+
+def _landmark_dtype(struct: type) -> np.dtype:
+    """NumPy dtype of a MediaPipe landmark ctypes struct (AttributeError if a field is missing)."""
+    dt = _DTYPES.get(struct)
+    if dt is None:
+        types = dict(struct._fields_)
+        for f, fmt in _LANDMARK_FIELDS.items():
+            if types.get(f) is not (ctypes.c_bool if fmt == "?" else ctypes.c_float):
+                raise AttributeError(f"{struct.__name__}.{f} is not what posecheck reads")
+        dt = np.dtype({"names": list(_LANDMARK_FIELDS), "formats": list(_LANDMARK_FIELDS.values()),
+                       "offsets": [getattr(struct, f).offset for f in _LANDMARK_FIELDS],
+                       "itemsize": ctypes.sizeof(struct)})
+        _DTYPES[struct] = dt
+    return dt
+
+
+def _struct_array(pointer, n: int) -> np.ndarray:
+    """The ``n`` MediaPipe landmark structs at ``pointer`` as a NumPy structured array (a
+    view of the C memory: copy before the result is closed). The dtype takes its field
+    offsets and item size from the ctypes struct, so padding matches the C layout."""
+    dt = _landmark_dtype(pointer._type_)
+    buf = (ctypes.c_char * (n * dt.itemsize)).from_address(ctypes.addressof(pointer.contents))
+    return np.frombuffer(buf, dtype=dt, count=n)
 
 
 class PoseEstimator:
@@ -201,15 +233,62 @@ class _Landmarker:
         # native warnings come with the first calls and the first calls that find a person
         quiet = self._calls < 2 or self._hits < 2
         with (_native_stderr_silenced() if quiet else contextlib.nullcontext()):
-            result = (self._lm.detect_for_video(image, ms) if self._video
-                      else self._lm.detect(image))
+            out = self._detect_raw(image, ms) if FAST_RESULTS else None
+            if out is None:
+                result = (self._lm.detect_for_video(image, ms) if self._video
+                          else self._lm.detect(image))
+                out = [np.array([(p.x, p.y, p.z, p.visibility, p.presence, w.x, w.y, w.z)
+                                 for p, w in zip(lms, world)], dtype=np.float64)
+                       for lms, world in zip(result.pose_landmarks, result.pose_world_landmarks)]
         self._calls += 1
-        self._hits += bool(result.pose_landmarks)
-        out = []
-        for lms, world in zip(result.pose_landmarks, result.pose_world_landmarks):
-            out.append(np.array([(p.x, p.y, p.z, p.visibility, p.presence, w.x, w.y, w.z)
-                                 for p, w in zip(lms, world)], dtype=np.float64))
+        self._hits += bool(out)
         return out
+
+    def _detect_raw(self, image, ms: int) -> list[np.ndarray] | None:
+        """``detect`` reading MediaPipe's C result straight into arrays, or None when this
+        MediaPipe build's internals differ (then the public API is used).
+
+        The public ``detect_for_video`` turns the 2 x 33 landmarks into Python objects
+        (``NormalizedLandmark.from_ctypes``) and we turn those into an array again: ~1.5 ms
+        per frame while holding the GIL, which stalls the other pose threads
+        (:mod:`posecheck.parallel`). The same C call (with MediaPipe's own error check)
+        followed by one structured-array copy gives the same float32 values."""
+        lm = self._lm
+        try:
+            from mediapipe.tasks.python.components.containers import landmark_c
+            from mediapipe.tasks.python.vision.pose_landmarker import MpPoseLandmarkerResultC
+
+            for struct in (landmark_c.MpNormalizedLandmarkC, landmark_c.MpLandmarkC):
+                _landmark_dtype(struct)  # the fields we read are all there
+            lib, handle, c_image = lm._lib, lm._handle, image._image_ptr
+            run = lib.MpPoseLandmarkerDetectForVideo if self._video else lib.MpPoseLandmarkerDetectImage
+            close = lib.MpPoseLandmarkerCloseResult
+        except (ImportError, AttributeError):
+            return None
+        res = MpPoseLandmarkerResultC()
+        if self._video:
+            run(handle, c_image, None, ms, ctypes.byref(res))
+        else:
+            run(handle, c_image, None, ctypes.byref(res))
+        try:
+            out = []
+            for i in range(min(res.pose_landmarks_count, res.pose_world_landmarks_count)):
+                img_c, world_c = res.pose_landmarks[i], res.pose_world_landmarks[i]
+                n = min(img_c.landmarks_count, world_c.landmarks_count)
+                if n == 0:
+                    out.append(np.zeros((0, 8)))
+                    continue
+                a = _struct_array(img_c.landmarks, n)
+                w = _struct_array(world_c.landmarks, n)
+                arr = np.empty((n, 8))
+                arr[:, 0], arr[:, 1], arr[:, 2] = a["x"], a["y"], a["z"]
+                arr[:, 3] = np.where(a["has_visibility"], a["visibility"], np.nan)
+                arr[:, 4] = np.where(a["has_presence"], a["presence"], np.nan)
+                arr[:, 5], arr[:, 6], arr[:, 7] = w["x"], w["y"], w["z"]
+                out.append(arr)
+            return out
+        finally:
+            close(ctypes.byref(res))
 
     def close(self) -> None:
         if self._lm is not None:

@@ -60,6 +60,7 @@ from posecheck.video_probe import (_AV_ERRORS, CAPTURE_FPS_KEYS, MAX_LONG_SIDE_P
                                    _short, check_analysable, check_file, probe)
 
 __all__ = [
+    "keyframe_indices",
     "CAPTURE_FPS_KEYS", "MAX_LONG_SIDE_PX", "MAX_PIXELS", "MIN_SIDE_PX", "FrameReader",
     "check_analysable", "check_file", "iter_frames", "probe",
 ]
@@ -308,6 +309,15 @@ class FrameReader(Iterator[tuple[int, float, np.ndarray]]):
         self.backend = "opencv"
         yield from self._opencv(cap)
         return True
+
+
+def keyframe_indices(path: str | os.PathLike) -> np.ndarray:
+    """Frame indices (as :func:`iter_frames` numbers them) of the clip's keyframes, ascending
+    (int64). Decoding from frame ``k`` starts at the last keyframe at or before ``k``; the
+    frames in between are decoded and dropped."""
+    scan = _scan(check_file(path))
+    idx = np.searchsorted(np.asarray(scan.pts), np.asarray(scan.key_pts, dtype=np.int64))
+    return np.unique(idx[idx < len(scan.pts)]).astype(np.int64)
 
 
 def iter_frames(

@@ -25,6 +25,10 @@ import numpy as np
 from posecheck.errors import OutputError
 
 DEFAULT_TIME_BASE = Fraction(1, 90000)  #: the usual mp4 video timescale: 11 µs resolution
+#: mp4 muxer options: moov first (+faststart) and the movie (edit list) timescale equal to
+#: the video's, so a file starting at a time that is not a whole millisecond (a segment of
+#: :func:`concat_mp4`) keeps its exact time stamps (the default 1/1000 truncates them)
+MP4_OPTIONS = {"movflags": "+faststart", "movie_timescale": "90000"}
 _AV_ERRORS = (av.error.FFmpegError, OSError, ValueError, RuntimeError)
 
 
@@ -87,7 +91,7 @@ class H264Writer:
         try:
             self.part_path.open("wb").close()  # fail now, not at the first packet
             self._out = av.open(str(self.part_path), "w", format=fmt,
-                                options={"movflags": "+faststart"})
+                                options=MP4_OPTIONS)
         except _AV_ERRORS as exc:
             self.part_path.unlink(missing_ok=True)
             raise OutputError(f"cannot write {self.path}: {getattr(exc, 'strerror', None) or exc}") from None
@@ -227,7 +231,7 @@ def concat_mp4(parts: list[Path], path: str | os.PathLike) -> Path:
                     or s.time_base != first.time_base):
                 raise ValueError("segments were encoded with different parameters")
         try:
-            out = av.open(str(part), "w", format=fmt, options={"movflags": "+faststart"})
+            out = av.open(str(part), "w", format=fmt, options=MP4_OPTIONS)
         except _AV_ERRORS as exc:
             raise OutputError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
         ok = False

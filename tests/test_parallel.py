@@ -36,7 +36,7 @@ from posecheck.config import Config, PoseConfig
 from posecheck.export import contact_phase, render_frame, write_annotated_video
 from posecheck.pipeline import analyze_video
 from posecheck.readahead import read_ahead
-from posecheck.video_io import iter_frames, probe
+from posecheck.video_io import iter_frames, keyframe_indices, probe
 from posecheck.video_out import H264Writer, concat_mp4
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +65,8 @@ def test_parallel_angles_match_single_stream(sample_runs):
     np.testing.assert_array_equal(two.pose.times, one.pose.times)
     assert two.pose.detected.sum() >= one.pose.detected.sum() - 1
     # the first chunk is the single stream's own work: bit-identical landmarks
-    first = parallel.plan_chunks(180, 2)[0][2]
+    first = parallel.plan_chunks(180, 2, parallel.lead_frames(60),
+                                 keyframes=keyframe_indices(one.video.path))[0][2]
     np.testing.assert_array_equal(two.pose.xy[:first], one.pose.xy[:first])
     for name in ("knee_flexion", "hip_flexion"):
         d = np.abs(getattr(two.angles, name) - getattr(one.angles, name))
@@ -158,7 +159,13 @@ def test_stitch_revives_a_person_lost_at_the_boundary_and_stops_at_a_damaged_chu
 
 def test_plan_and_worker_choice():
     plan = parallel.plan_chunks(180, 2, lead=15)
-    assert plan == [(0, 0, 90), (75, 90, 180)]
+    assert plan == [(0, 0, 98), (83, 98, 180)]  # equal cost: 98 frames each, lead-in included
+    # a keyframe near the middle: the second chunk's lead-in starts on it (nothing decoded
+    # and dropped); without one, the dropped frames count at skip_cost each
+    assert parallel.plan_chunks(720, 2, 15, keyframes=[0, 180, 360, 540]) == [(0, 0, 375), (360, 375, 720)]
+    only_first = parallel.plan_chunks(180, 2, 15, keyframes=[0], skip_cost=0.15)
+    assert only_first == [(0, 0, 104), (89, 104, 180)]  # 104 = 76 + 15 + 0.15 x 89, rounded
+    assert parallel.plan_chunks(720, 2, 0, keyframes=[0, 180, 360, 540]) == [(0, 0, 360), (360, 360, 720)]
     long = parallel.plan_chunks(10_000, 2, lead=15)
     assert len(long) % 2 == 0 and len(long) > 2
     assert [c[1] for c in long[1:]] == [c[2] for c in long[:-1]] and long[-1][2] == 10_000
@@ -281,3 +288,37 @@ def test_parallel_run_in_a_script_without_main_guard(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.count("RAN") == 1 and "RAN 40 40" in proc.stdout, proc.stdout
     assert "STDERR-OK" in proc.stderr
+
+
+def test_fast_landmark_results_equal_the_public_api(monkeypatch):
+    """posecheck reads MediaPipe's C results straight into arrays (the public API's Python
+    objects hold the GIL ~1.5 ms per frame); the values must be exactly the public API's,
+    and the fast path must really be taken with the installed MediaPipe."""
+    from posecheck import pose
+    from posecheck.models import resolve_model
+
+    frames = [f for _i, _t, f in iter_frames(SAMPLE, stop=30)]
+    model = resolve_model("lite")
+    runs = {}
+    for fast in (True, False):
+        monkeypatch.setattr(pose, "FAST_RESULTS", fast)
+        for video, people in ((True, 1), (False, 2)):
+            lm = pose._Landmarker(PoseConfig(), model, video=video, num_poses=people)
+            try:
+                if fast:
+                    used = []
+                    raw = lm._detect_raw
+                    monkeypatch.setattr(lm, "_detect_raw", lambda im, ms: used.append(1) or raw(im, ms))
+                runs[fast, video] = [lm.detect(f, 17 * i) for i, f in enumerate(frames)]
+                if fast:
+                    got = runs[fast, video]
+                    assert len(used) == len(frames) and all(r is not None for r in got)
+            finally:
+                lm.close()
+    for video in (True, False):
+        a, b = runs[True, video], runs[False, video]
+        assert sum(len(x) > 0 for x in a) >= 0.9 * len(frames)  # the runner is found
+        assert [len(x) for x in a] == [len(x) for x in b]
+        for x, y in zip(a, b):
+            for p, q in zip(x, y):
+                assert p.shape == (33, 8) and np.array_equal(p, q)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from fractions import Fraction
 
 import av
 import numpy as np
@@ -147,3 +148,17 @@ def test_repeated_or_missing_times_stay_increasing(tmp_path):
     assert times[0] == 0 and 0 < times[1] < 1e-4
     assert times[2] == pytest.approx(times[1] + 1 / 50, abs=1 / 90000)
     assert [frame_id(f) for _, f in frames] == [0, 1, 2]
+
+
+def test_a_clip_starting_between_milliseconds_keeps_exact_time_stamps(tmp_path):
+    """A segment of a 60 fps clip starting at frame 106 (1.7667 s): the mp4 edit list must
+    not round its start to whole milliseconds (that moved every frame 60 ticks early)."""
+    path = tmp_path / "seg.mp4"
+    with H264Writer(path, 64, 48, fps=60, preset="veryfast") as w:
+        for i in range(106, 116):
+            w.write(np.full((48, 64, 3), 10 * (i - 100), np.uint8), i / 60)
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        pts = [f.pts for f in c.decode(s)]
+        assert s.time_base == Fraction(1, 90000)
+    assert pts == [round(i / 60 * 90000) for i in range(106, 116)]
