@@ -95,8 +95,10 @@ def warm_kinematics() -> float:
     return time.perf_counter() - t0
 
 
-def _synthetic_pose(n: int = 90, fps: float = 60.0) -> PoseSequence:
-    """A crude side-view runner (hips travelling, legs swinging) for :func:`warm_kinematics`."""
+def _synthetic_pose(n: int = 300, fps: float = 60.0) -> PoseSequence:
+    """A crude side-view runner (hips travelling, legs swinging) for :func:`warm_kinematics`:
+    5 s, long enough for every code path a real clip takes (the periodic leg-swap repair
+    needs two strides), so a real analysis compiles nothing (``tests/test_warmup.py``)."""
     from posecheck.types import LANDMARK_INDEX as L, N_LANDMARKS
 
     t = np.arange(n) / fps
