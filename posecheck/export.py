@@ -19,7 +19,7 @@ import numpy as np
 from typing import TYPE_CHECKING
 
 from posecheck import __version__
-from posecheck.errors import OutputError, PosecheckError
+from posecheck.errors import OutputError
 from posecheck.types import LANDMARK_NAMES, N_LANDMARKS, Analysis
 
 if TYPE_CHECKING:  # config imports scipy and numba; video workers import this module
@@ -40,8 +40,8 @@ ANGLES_EXTRA_COLUMNS = (
     "legs_swapped",
 )
 #: x264 settings of the annotated video in one stream ("veryfast": ~13 ms per 720p frame
-#: and core) and on several threads, where the encoder must keep up with the pose pass:
-#: "ultrafast" with B-frames and the deblocking filter back on, ~5.4 ms per 720p frame;
+#: and core) and with several workers, where the export must stay short next to the pose
+#: pass: "ultrafast" with B-frames and the deblocking filter back on, ~3.4 ms per 720p frame;
 #: measured on the front-side sample (180 frames, crf 23): 2.9 MB and PSNR 35.2 dB against
 #: 1.6 MB / 35.0 dB for "superfast" at 8.7 ms and 5.1 MB / 34.5 dB for plain "ultrafast".
 ANNOTATED_PRESET = "veryfast"
@@ -195,11 +195,12 @@ def write_annotated_video(analysis: Analysis, path: Path, max_height: int | None
                           progress: Callable[[int, int], None] | None = None) -> Path:
     """Decode the clip again and write the overlay as browser-playable H.264 MP4.
 
+    Decoding runs ahead on a thread, this thread draws, and x264 encodes on its own threads.
     With several workers (``analysis.config.pose.workers``, see :mod:`posecheck.parallel`)
-    each worker thread renders one contiguous segment and the segments are joined without
-    re-encoding; otherwise decoding runs one frame ahead in a thread while x264 encodes.
+    x264 gets one thread more than the workers and the faster settings
+    (:data:`ANNOTATED_PRESET_PARALLEL`) that keep the export short next to the pose pass.
     """
-    from posecheck import parallel_video
+    from posecheck.parallel import resolve_workers
     from posecheck.readahead import read_ahead
     from posecheck.video_io import iter_frames
     from posecheck.video_out import H264Writer
@@ -211,21 +212,18 @@ def write_annotated_video(analysis: Analysis, path: Path, max_height: int | None
         max_height = MAX_ANNOTATED_SHORT_SIDE if v.height <= v.width else \
             int(v.height * MAX_ANNOTATED_SHORT_SIDE / v.width)
     writer_kw = {"max_height": max_height, "preset": ANNOTATED_PRESET}
-    workers = parallel_video.video_workers(analysis)
+    workers = resolve_workers(getattr(getattr(analysis.config, "pose", None), "workers", 1), n)
+    decoder_threads = None
     if workers > 1:
-        try:
-            kw = dict(writer_kw, preset=ANNOTATED_PRESET_PARALLEL,
-                      x264_params=ANNOTATED_X264_PARALLEL)
-            return parallel_video.write_video_parallel(analysis, Path(path), workers, kw, progress)
-        except (PosecheckError, KeyboardInterrupt):
-            raise
-        except Exception:  # noqa: BLE001 - e.g. segments that cannot be joined: one stream
-            pass
+        writer_kw.update(preset=ANNOTATED_PRESET_PARALLEL, x264_params=ANNOTATED_X264_PARALLEL,
+                         threads=workers + 1)
+        decoder_threads = 1  # the cores are x264's; one decoder thread keeps ahead
     phases = contact_phase(analysis) if analysis.kinematics is not None else None
     with H264Writer(path, v.width, v.height, fps=v.fps, **writer_kw) as writer:
         # row k of the pose arrays is the k-th decoded frame; decoding is deterministic, so
         # counting frames (not trusting indices, which skip an undecodable frame) lines up
-        frames = read_ahead(iter_frames(v.path, info=v, slowmo_factor=v.slowmo_factor))
+        frames = read_ahead(iter_frames(v.path, info=v, slowmo_factor=v.slowmo_factor,
+                                        threads=decoder_threads), depth=4)
         try:
             for idx, (_file_index, t, rgb) in enumerate(frames):
                 if idx >= n:

@@ -33,7 +33,8 @@ When it is used (:func:`resolve_workers`)
 stream. A chunk costs its landmarkers (~0.1 s) and its lead-in frames, so fewer workers are
 used when each would get under :data:`MIN_FRAMES_PER_WORKER` frames.
 
-The annotated video is rendered the same way (:mod:`posecheck.parallel_video`).
+The annotated video is one more pass: a decoder thread, drawing on the caller's thread and
+x264's own threads (:func:`posecheck.export.write_annotated_video`).
 """
 
 from __future__ import annotations

@@ -26,8 +26,8 @@ from posecheck.errors import OutputError
 
 DEFAULT_TIME_BASE = Fraction(1, 90000)  #: the usual mp4 video timescale: 11 µs resolution
 #: mp4 muxer options: moov first (+faststart) and the movie (edit list) timescale equal to
-#: the video's, so a file starting at a time that is not a whole millisecond (a segment of
-#: :func:`concat_mp4`) keeps its exact time stamps (the default 1/1000 truncates them)
+#: the video's, so a file starting at a time that is not a whole millisecond (e.g. a clip
+#: cut from a longer one) keeps its exact time stamps (the default 1/1000 truncates them)
 MP4_OPTIONS = {"movflags": "+faststart", "movie_timescale": "90000"}
 _AV_ERRORS = (av.error.FFmpegError, OSError, ValueError, RuntimeError)
 
@@ -206,59 +206,3 @@ class H264Writer:
             self.part_path.unlink()
         except FileNotFoundError:
             pass
-
-
-def concat_mp4(parts: list[Path], path: str | os.PathLike) -> Path:
-    """Join H.264 mp4 segments written by :class:`H264Writer` with the same settings (same
-    size and x264 options, so the same SPS/PPS; each segment starts with a keyframe and
-    carries absolute timestamps) into one ``+faststart`` mp4, without re-encoding.
-
-    Written to ``<stem>.part<suffix>`` and renamed when complete, like :class:`H264Writer`.
-
-    Raises:
-        ValueError: the segments' codec parameters differ or time stamps would not increase.
-        OutputError: the file cannot be written.
-    """
-    path = Path(path)
-    part = path.with_name(f"{path.stem}.part{path.suffix or '.mp4'}")
-    fmt = "mov" if path.suffix.lower() == ".mov" else "mp4"
-    inputs = [av.open(str(p)) for p in parts]
-    try:
-        first = inputs[0].streams.video[0]
-        for c in inputs[1:]:
-            s = c.streams.video[0]
-            if (s.codec_context.extradata != first.codec_context.extradata
-                    or s.time_base != first.time_base):
-                raise ValueError("segments were encoded with different parameters")
-        try:
-            out = av.open(str(part), "w", format=fmt, options=MP4_OPTIONS)
-        except _AV_ERRORS as exc:
-            raise OutputError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
-        ok = False
-        try:
-            ost = out.add_stream_from_template(first)
-            ost.time_base = first.time_base
-            last_dts = None
-            for c in inputs:
-                ist = c.streams.video[0]
-                for pkt in c.demux(ist):
-                    if pkt.dts is None:  # the demuxer's end-of-stream packet
-                        continue
-                    if last_dts is not None and pkt.dts <= last_dts:
-                        raise ValueError("segment time stamps overlap")
-                    last_dts = pkt.dts
-                    pkt.stream = ost
-                    out.mux(pkt)
-            ok = True
-        finally:
-            try:
-                out.close()
-            except _AV_ERRORS:
-                ok = False
-            if not ok:
-                part.unlink(missing_ok=True)
-    finally:
-        for c in inputs:
-            c.close()
-    os.replace(part, path)
-    return path
