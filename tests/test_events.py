@@ -19,9 +19,8 @@ from posecheck.events import (
     foot_noise, ground_line, lowest_foot_y, tangent_touchdowns,
 )
 from posecheck.pipeline import analyze_kinematics
-from posecheck.types import PoseSequence
 from tools.synth import SprintParams, simulate
-from tools.synth.evaluate import MP_INDEX
+from synthpose import exact_pose
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Truth events this close (s) to either end of a clip are not scored: their contact is cut
@@ -82,19 +81,7 @@ def test_tangent_extrapolation_is_capped():
 
 def truth_pose(style, fps, noise, seed, seconds=2.0):
     gt = simulate(SprintParams(style=style, fps=fps, seconds=seconds)).payload
-    px = {k: np.asarray(v, float) for k, v in gt["frames"]["points_px"].items()}
-    n = gt["n_frames"]
-    xy = np.full((n, 33, 2), np.nan)
-    for k, i in MP_INDEX.items():
-        xy[:, i] = px[k]
-    xy[:, 0] = px["nose"]
-    xy[:, 7] = xy[:, 8] = px["head"]
-    xy = xy + np.random.default_rng(seed).normal(0, noise, xy.shape)
-    ones = np.ones((n, 33))
-    pose = PoseSequence(xy=xy, z=np.zeros((n, 33)), visibility=ones, presence=ones,
-                        world=np.zeros((n, 33, 3)), times=np.arange(n) / fps,
-                        frame_size=(gt["width"], gt["height"]))
-    return pose, gt
+    return exact_pose(gt, noise, seed), gt
 
 
 def scored_errors(events, gt, fps):

@@ -14,7 +14,7 @@ from posecheck.legs import detect_leg_swaps, swap_legs
 from posecheck.pipeline import analyze_kinematics
 from posecheck.types import PoseSequence
 from tools.synth import SprintParams, simulate
-from tools.synth.evaluate import MP_INDEX
+from synthpose import exact_pose
 
 
 @pytest.fixture(scope="module")
@@ -79,21 +79,7 @@ def test_hamstring_lengthens_with_hip_flexion_and_shortens_with_knee_flexion():
 def truth_pose(style=1.0, fps=120.0, direction=1, seconds=2.0, noise=0.0, seed=0,
                shift=(0.0, 0.0), scale=1.0) -> tuple[PoseSequence, dict]:
     gt = simulate(SprintParams(style=style, fps=fps, direction=direction, seconds=seconds)).payload
-    px = {k: np.asarray(v, float) for k, v in gt["frames"]["points_px"].items()}
-    n = gt["n_frames"]
-    xy = np.full((n, 33, 2), np.nan)
-    for k, i in MP_INDEX.items():
-        xy[:, i] = px[k]
-    xy[:, 0] = px["nose"]
-    xy[:, 7] = xy[:, 8] = px["head"]
-    xy = xy * scale + np.asarray(shift)
-    if noise:
-        xy = xy + np.random.default_rng(seed).normal(0, noise, xy.shape)
-    ones = np.ones((n, 33))
-    pose = PoseSequence(xy=xy, z=np.zeros((n, 33)), visibility=ones, presence=ones,
-                        world=np.zeros((n, 33, 3)), times=np.arange(n) / fps,
-                        frame_size=(gt["width"], gt["height"]))
-    return pose, gt
+    return exact_pose(gt, noise, seed, shift, scale), gt
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ of knee flexion over 2001 samples per swing, values at toe-off) applies directly
 from __future__ import annotations
 
 import warnings
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import numpy as np
 import pytest
@@ -19,7 +19,7 @@ from posecheck.pipeline import analyze_kinematics
 from posecheck.strides import Stride, _cubic_peak
 from posecheck.types import PoseSequence
 from tools.synth import SprintParams, simulate
-from tools.synth.evaluate import MP_INDEX
+from synthpose import exact_pose
 from tools.synth.params import CameraParams
 
 #: strides.csv / report.json columns before issue #4's additions (an output contract: new
@@ -43,22 +43,13 @@ def side_on(style: float, fps: float, direction: int = 1, seconds: float = 2.0,
     ``swaps``, the leg labels exchanged in runs of 40 ms every 0.37 s (as MediaPipe does)."""
     gt = simulate(SprintParams(style=style, fps=fps, seconds=seconds, direction=direction,
                                camera=CameraParams(mode="track", lag=0.0))).payload
-    px = {k: np.asarray(v, float) for k, v in gt["frames"]["points_px"].items()}
-    n = gt["n_frames"]
-    xy = np.full((n, 33, 2), np.nan)
-    for k, i in MP_INDEX.items():
-        xy[:, i] = px[k]
-    xy[:, 0] = px["nose"]
-    xy[:, 7] = xy[:, 8] = px["head"]
+    pose = exact_pose(gt)
     if swaps:
+        n = pose.n_frames
         inj = np.zeros(n, dtype=bool)
         for s0 in range(10, n - 10, int(0.37 * fps)):
             inj[s0:s0 + max(2, int(0.04 * fps))] = True
-        xy = swap_legs(xy, inj)
-    ones = np.ones((n, 33))
-    pose = PoseSequence(xy=xy, z=np.zeros((n, 33)), visibility=ones, presence=ones,
-                        world=np.zeros((n, 33, 3)), times=np.arange(n) / fps,
-                        frame_size=(gt["width"], gt["height"]))
+        pose = replace(pose, xy=swap_legs(pose.xy, inj))
     return pose, gt
 
 

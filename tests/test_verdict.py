@@ -15,7 +15,7 @@ from posecheck.pipeline import analyze_kinematics
 from posecheck.strides import Stride
 from posecheck.types import PoseSequence
 from tools.synth import SprintParams, simulate
-from tools.synth.evaluate import MP_INDEX
+from synthpose import exact_pose
 
 ROOT = Path(__file__).resolve().parents[1]
 BACK = {k: lo for k, (lo, hi) in V.ANCHORS.items()}
@@ -34,17 +34,7 @@ def make_stride(side="left", frame=10, **metrics) -> Stride:
 
 def pose_from_points(gt: dict) -> PoseSequence:
     """Exact landmarks: the ground-truth joint-centre pixels in MediaPipe's layout."""
-    px = {k: np.asarray(v, float) for k, v in gt["frames"]["points_px"].items()}
-    n = gt["n_frames"]
-    xy = np.full((n, 33, 2), np.nan)
-    for k, i in MP_INDEX.items():
-        xy[:, i] = px[k]
-    xy[:, 0] = px["nose"]
-    xy[:, 7] = xy[:, 8] = px["head"]
-    ones = np.ones((n, 33))
-    return PoseSequence(xy=xy, z=np.zeros((n, 33)), visibility=ones, presence=ones,
-                        world=np.zeros((n, 33, 3)), times=np.arange(n) / gt["fps"],
-                        frame_size=(gt["width"], gt["height"]))
+    return exact_pose(gt)
 
 
 # ------------------------------------------------------------------------------ scale

@@ -1,0 +1,30 @@
+"""Exact synthetic landmarks for the kinematics tests: the simulator's ground-truth joint
+pixels (``frames.points_px``) laid out as a MediaPipe :class:`PoseSequence`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posecheck.types import PoseSequence
+from tools.synth.evaluate import MP_INDEX
+
+
+def exact_pose(gt: dict, noise: float = 0.0, seed: int = 0, shift=(0.0, 0.0),
+               scale: float = 1.0) -> PoseSequence:
+    """The truth of a simulated/rendered clip (its JSON payload ``gt``) as landmarks:
+    joints at their MediaPipe indices (head points from ``nose``/``head``), optionally
+    scaled, shifted and with seeded Gaussian pixel noise; visibility 1, times from fps."""
+    px = {k: np.asarray(v, float) for k, v in gt["frames"]["points_px"].items()}
+    n = gt["n_frames"]
+    xy = np.full((n, 33, 2), np.nan)
+    for k, i in MP_INDEX.items():
+        xy[:, i] = px[k]
+    xy[:, 0] = px["nose"]
+    xy[:, 7] = xy[:, 8] = px["head"]
+    xy = xy * scale + np.asarray(shift)
+    if noise:
+        xy = xy + np.random.default_rng(seed).normal(0, noise, xy.shape)
+    ones = np.ones((n, 33))
+    return PoseSequence(xy=xy, z=np.zeros((n, 33)), visibility=ones, presence=ones,
+                        world=np.zeros((n, 33, 3)), times=np.arange(n) / gt["fps"],
+                        frame_size=(gt["width"], gt["height"]))
