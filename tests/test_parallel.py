@@ -36,7 +36,7 @@ from posecheck.config import Config, PoseConfig
 from posecheck.export import contact_phase, render_frame, write_annotated_video
 from posecheck.pipeline import analyze_video
 from posecheck.readahead import read_ahead
-from posecheck.video_io import iter_frames, keyframe_indices, probe
+from posecheck.video_io import iter_frames, keyframe_indices
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_videos" / "front_side_60fps.mp4"
