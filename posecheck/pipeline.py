@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 
 from posecheck.config import Config, KinematicsConfig
 from posecheck.events import detect_events
