@@ -133,7 +133,8 @@ def plan_chunks(n_frames: int, workers: int, lead: int = LEAD_FRAMES,
     lo, hi = n_frames / k, float(n_frames + lead + skip_cost * n_frames)
     for _ in range(40):  # the smallest per-chunk cost that k chunks can meet
         mid = 0.5 * (lo + hi)
-        if greedy(mid)[-1] >= n_frames and len(greedy(mid)) - 1 <= k:
+        edges = greedy(mid)
+        if edges[-1] >= n_frames and len(edges) - 1 <= k:
             hi = mid
         else:
             lo = mid
