@@ -186,16 +186,23 @@ def _valid(fl: np.ndarray, fr: np.ndarray) -> np.ndarray:
     return np.isfinite(fl).all(axis=1) & np.isfinite(fr).all(axis=1)
 
 
+def _feature_pair(fl, fr, fps: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``fl``, ``fr`` as C-contiguous float64 (n, m) arrays of one shape (and ``fps`` > 0
+    when given); ValueError otherwise."""
+    fl = np.ascontiguousarray(fl, dtype=np.float64)
+    fr = np.ascontiguousarray(fr, dtype=np.float64)
+    if fl.ndim != 2 or fl.shape != fr.shape:
+        raise ValueError(f"fl and fr must be (n, m) of one shape, got {fl.shape}, {fr.shape}")
+    if fps is not None and not (np.isfinite(fps) and fps > 0):
+        raise ValueError(f"fps must be > 0, got {fps!r}")
+    return fl, fr
+
+
 def _lag_correlations(fl: np.ndarray, fr: np.ndarray, fps: float) -> tuple[np.ndarray, int]:
     """Autocorrelation of the label-free sum ``fl + fr`` at the lags of STEP_FREQ_RANGE_HZ:
     (r, lo) with r[i] the correlation at lag lo + i frames (r empty when the clip is shorter
     than two strides of the longest lag)."""
-    fl = np.asarray(fl, dtype=np.float64)
-    fr = np.asarray(fr, dtype=np.float64)
-    if fl.ndim != 2 or fl.shape != fr.shape:
-        raise ValueError(f"fl and fr must be (n, m) of one shape, got {fl.shape}, {fr.shape}")
-    if not (np.isfinite(fps) and fps > 0):
-        raise ValueError(f"fps must be > 0, got {fps!r}")
+    fl, fr = _feature_pair(fl, fr, fps)
     lo = max(2, int(np.ceil(fps / STEP_FREQ_RANGE_HZ[1] - 1e-6)))
     hi = min(int(np.floor(fps / STEP_FREQ_RANGE_HZ[0] + 1e-6)), (fl.shape[0] - 1) // 4)
     if hi < lo:
@@ -270,10 +277,7 @@ def periodic_evidence(fl, fr, swapped, period: float,
         (d = fl − fr, ref = the reference's leg difference, sign-corrected); > 0 favours
         the raw labels of the frame, < 0 exchanging them; NaN where unknown.
     """
-    fl = np.ascontiguousarray(fl, dtype=np.float64)
-    fr = np.ascontiguousarray(fr, dtype=np.float64)
-    if fl.ndim != 2 or fl.shape != fr.shape:
-        raise ValueError(f"fl and fr must be (n, m) of one shape, got {fl.shape}, {fr.shape}")
+    fl, fr = _feature_pair(fl, fr)
     sw = np.ascontiguousarray(swapped, dtype=np.bool_)
     if sw.shape != (fl.shape[0],):
         raise ValueError(f"swapped must have shape ({fl.shape[0]},), got {sw.shape}")
@@ -294,10 +298,7 @@ def viterbi_labels(fl, fr, state_cost, switch_cost: float) -> np.ndarray:
         state_cost: (n,) cost of the swapped state per frame (negative = evidence for it).
         switch_cost: cost of one change of state, leg lengths (>= 0).
     """
-    fl = np.ascontiguousarray(fl, dtype=np.float64)
-    fr = np.ascontiguousarray(fr, dtype=np.float64)
-    if fl.ndim != 2 or fl.shape != fr.shape:
-        raise ValueError(f"fl and fr must be (n, m) of one shape, got {fl.shape}, {fr.shape}")
+    fl, fr = _feature_pair(fl, fr)
     c = np.ascontiguousarray(state_cost, dtype=np.float64)
     if c.shape != (fl.shape[0],) or not np.isfinite(c).all():
         raise ValueError(f"state_cost must be finite with shape ({fl.shape[0]},)")
@@ -345,12 +346,7 @@ def decode_leg_swaps(fl, fr, fps: float, period: float | None,
         switch_cost: cost of one change of state (leg lengths of acceleration).
         swap_cost_per_s: prior cost of one second spent in the swapped state.
     """
-    fl = np.ascontiguousarray(fl, dtype=np.float64)
-    fr = np.ascontiguousarray(fr, dtype=np.float64)
-    if fl.ndim != 2 or fl.shape != fr.shape:
-        raise ValueError(f"fl and fr must be (n, m) of one shape, got {fl.shape}, {fr.shape}")
-    if not (np.isfinite(fps) and fps > 0):
-        raise ValueError(f"fps must be > 0, got {fps!r}")
+    fl, fr = _feature_pair(fl, fr, fps)
     if period is not None and not period >= 1:
         raise ValueError(f"period must be >= 1 frame, got {period!r}")
     n = fl.shape[0]

@@ -16,6 +16,7 @@ from posecheck.filtering import (
     unwrap_degrees,
 )
 from posecheck.types import N_LANDMARKS, PoseSequence
+from signal_refs import ref_hampel
 
 STRIDE_HZ = 2.3  # same-leg cycle frequency of a maximal sprint (≈ 4.6 steps/s)
 
@@ -43,23 +44,6 @@ def amplitude(y, t, f, others=()):
 
 
 # ------------------------------------------------------------------ references
-
-
-def ref_hampel(x, half, k, min_dev):
-    n = x.size
-    out, mask = x.copy(), np.zeros(n, bool)
-    for i in range(n):
-        if not np.isfinite(x[i]):
-            continue
-        w = x[max(0, i - half): i + half + 1]
-        w = w[np.isfinite(w)]
-        if w.size < 3:
-            continue
-        med = np.median(w)
-        mad = np.median(np.abs(w - med))
-        if abs(x[i] - med) > max(k * 1.4826 * mad, min_dev):
-            mask[i], out[i] = True, np.nan
-    return out, mask
 
 
 def ref_fill(x, t, max_gap):

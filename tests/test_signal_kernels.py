@@ -11,6 +11,7 @@ from scipy.signal import butter, sosfilt_zi, sosfiltfilt
 
 from posecheck import _signal_kernels as K
 from posecheck import butterworth, filtering, outliers, strides
+from signal_refs import ref_hampel
 
 C0 = 3.0 * K.MAD_SCALE
 
@@ -21,25 +22,6 @@ def rng():
 
 
 # ------------------------------------------------------------------ references
-
-
-def ref_hampel(x, half, k, min_dev, replace_with_median):
-    """Plain Hampel of one row: np.median over the finite values of each window."""
-    n = x.size
-    out, mask = x.copy(), np.zeros(n, bool)
-    for i in range(n):
-        if not np.isfinite(x[i]):
-            continue
-        w = x[max(0, i - half): i + half + 1]
-        w = w[np.isfinite(w)]
-        if w.size < 3:
-            continue
-        med = np.median(w)
-        dv = abs(x[i] - med)
-        if dv > min_dev and dv > k * K.MAD_SCALE * np.median(np.abs(w - med)):
-            mask[i] = True
-            out[i] = med if replace_with_median else np.nan
-    return out, mask
 
 
 def ref_lowpass_row(y, t, sos, jitter_tol, fs):
