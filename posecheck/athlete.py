@@ -33,19 +33,7 @@ How one frame is processed (:class:`AthleteTracker`)
 * Tracks that converge on the same person (boxes overlapping by IoU > :data:`DUPLICATE_IOU`)
   are merged: the shorter one stops.
 
-Choosing the athlete (:func:`choose_track`)
--------------------------------------------
-At the end of the clip one track is chosen and only its landmarks are returned, so the
-analysis follows one person for the whole clip and never jumps between runners. Tracks
-seen in fewer than :data:`MIN_TRACK_FRAMES` frames are ignored. Rules (``PoseConfig.athlete``,
-CLI ``--athlete``):
-
-* ``auto`` (default): the largest score = frames tracked x median box height (the person
-  tracked longest and largest), where a person moving against the direction of travel of
-  the others (e.g. walking back) counts a quarter;
-* ``largest`` (nearest the camera), ``longest`` (most frames),
-* ``leftmost`` / ``rightmost`` / ``top`` / ``bottom``: by the median centre of the person's
-  box over the clip (side-on, ``top`` is the farthest lane, ``bottom`` the nearest).
+The athlete is chosen among the tracks by :mod:`posecheck.athlete_choice`.
 """
 
 from __future__ import annotations
@@ -59,8 +47,6 @@ import numpy as np
 
 from posecheck.types import N_LANDMARKS
 
-#: Rules accepted by ``PoseConfig.athlete`` / ``--athlete``.
-ATHLETE_RULES = ("auto", "largest", "longest", "leftmost", "rightmost", "top", "bottom")
 INFER_MAX_SIDE = 1920      #: longer frames are scaled down to this long side for inference
 ROI_MARGIN = 2.0           #: ROI side = this x the person's box size
 MIN_ROI = 96               #: smallest ROI side (inference pixels)
@@ -74,8 +60,9 @@ SMALL_PERSON = 0.4         #: tracked people shorter than this x frame height â†
 TILES_PER_FRAME = 3        #: tiles searched per frame while nobody is tracked
 MIN_TILE = 160             #: frames whose short side is below 2x this are not tiled
 DUPLICATE_IOU = 0.5
-MIN_TRACK_FRAMES = 3
-MIN_TRACK_SHARE = 0.2
+MORE_COMPLETE = 1.15       #: a first pose is replaced by one this much more complete
+CONTAINED = 0.7            #: ... whose box holds this share of the first pose's box
+MAX_RESTARTS = 3           #: at most this many landmarker restarts per track
 
 #: raw pose from a landmarker: (33, 8) = x_norm, y_norm, z_norm, visibility, presence,
 #: world x, y, z
@@ -192,6 +179,7 @@ class Track:
     rows: list = field(default_factory=list)        # frame rows with a detection
     dets: list = field(default_factory=list)        # packed (33, 9) float32, see pack()
     last_det: Detection | None = None
+    restarts: int = 0                 # landmarker restarts on a more complete first pose
     centers: list = field(default_factory=list)     # (x, y) full-frame pixels
     heights: list = field(default_factory=list)     # box height, full-frame pixels
     times: list = field(default_factory=list)
@@ -247,7 +235,7 @@ class AthleteTracker:
         self._last_discovery: tuple[int, float] | None = None
         self._swept = False
         self.stats = {"frames": 0, "roi_calls": 0, "discoveries": 0, "tile_calls": 0,
-                      "rejected_jumps": 0, "landmarkers_created": 0}
+                      "rejected_jumps": 0, "landmarkers_created": 0, "first_pose_checks": 0}
 
     # -- public -------------------------------------------------------------------------
     def process(self, row: int, time_s: float, ms: int, rgb: np.ndarray) -> None:
@@ -271,8 +259,15 @@ class AthleteTracker:
             scouted = True
             poses = self._scout.detect(img, ms)
             if poses:
-                tr = self._adopt(to_detection(poses[0], 0, 0, self.iw, self.ih, self.scale), row, time_s)
-                if tr is not None and tr.landmarker is None:  # hand the landmarker over
+                det = to_detection(poses[0], 0, 0, self.iw, self.ih, self.scale)
+                better = self._more_complete(det, img, 0, 0, self.iw, self.ih)
+                tr = self._adopt(better or det, row, time_s)
+                if better is not None:  # the scout is following a partial pose: restart it
+                    self._scout.close()
+                    self._scout = None
+                    if tr is not None:
+                        tr.restarts += 1
+                elif tr is not None and tr.landmarker is None:  # hand the landmarker over
                     tr.landmarker, tr.last_ms, tr.whole = self._scout, ms, True
                     self._scout = None
                 active = [t for t in self.tracks if t.active]
@@ -292,10 +287,6 @@ class AthleteTracker:
                 lm.close()
         self._scout = self._image = None
 
-    def candidates(self) -> list[Track]:
-        """See :func:`candidate_tracks`."""
-        return candidate_tracks(self.tracks)
-
     # -- tracking -----------------------------------------------------------------------
     def _update(self, tr: Track, row: int, t: float, ms: int, img: np.ndarray) -> bool:
         if tr.rows and tr.last_row == row:
@@ -306,7 +297,8 @@ class AthleteTracker:
         else:
             x0, y0, w, h = roi_for(pred, tr.size, self.iw, self.ih)
         crop = img if (w, h) == (self.iw, self.ih) else np.ascontiguousarray(img[y0:y0 + h, x0:x0 + w])
-        if tr.landmarker is None:
+        fresh = tr.landmarker is None
+        if fresh:
             tr.landmarker = self._new_video()
             tr.last_ms = -1
             self.stats["landmarkers_created"] += 1
@@ -325,6 +317,11 @@ class AthleteTracker:
                 self.stats["rejected_jumps"] += 1
                 self._drop_landmarker(tr)
         if det is not None:
+            better = self._more_complete(det, crop, x0, y0, w, h) if fresh else None
+            if better is not None and tr.restarts < MAX_RESTARTS:
+                tr.restarts += 1
+                det = better
+                self._drop_landmarker(tr)  # it follows the partial pose: start afresh
             tr.add(row, t, det, self.scale)
             return True
         if tr.whole:  # lost on the whole frame: re-acquire on a crop (and stay zoomed in)
@@ -334,6 +331,27 @@ class AthleteTracker:
             tr.active = False
             self._drop_landmarker(tr)
         return False
+
+    def _more_complete(self, det: Detection, crop: np.ndarray, x0: int, y0: int, w: int,
+                       h: int) -> Detection | None:
+        """A more complete pose of the same person than ``det``, the first result of a new
+        VIDEO landmarker on ``crop`` (at x0, y0, size w x h of the inference image), or None.
+
+        MediaPipe's person detector sometimes returns a second, smaller box on the runner
+        (a partial body); a one-pose VIDEO landmarker takes whichever box scores higher and
+        then keeps tracking that pose. The IMAGE landmarker returns every pose on the same
+        crop; one whose box contains ``det``'s and whose :func:`completeness` is clearly
+        higher (:data:`MORE_COMPLETE`) is returned."""
+        if self._image is None:
+            self._image = self._new_image()
+            self.stats["landmarkers_created"] += 1
+        self.stats["first_pose_checks"] += 1
+        best, score = None, completeness(det) * MORE_COMPLETE
+        for p in self._image.detect(crop, 0):
+            alt = to_detection(p, x0, y0, w, h, self.scale)
+            if contains(alt.bbox, det.bbox) and completeness(alt) > score:
+                best, score = alt, completeness(alt)
+        return best
 
     def _drop_landmarker(self, tr: Track) -> None:
         if tr.landmarker is not None:
@@ -427,6 +445,20 @@ class AthleteTracker:
         return best
 
 
+def completeness(d: Detection) -> float:
+    """Box height (pixels) x mean landmark visibility: a partial or collapsed pose of the
+    same person is shorter and less visible (measured 332 px x 0.72 against 413 x 0.85)."""
+    return d.height * float(np.nanmean(d.visibility))
+
+
+def contains(outer: tuple, inner: tuple) -> bool:
+    """Most (â‰¥ :data:`CONTAINED`) of box ``inner`` lies inside box ``outer`` (x0, y0, x1, y1)."""
+    ix = max(0.0, min(outer[2], inner[2]) - max(outer[0], inner[0]))
+    iy = max(0.0, min(outer[3], inner[3]) - max(outer[1], inner[1]))
+    area = max((inner[2] - inner[0]) * (inner[3] - inner[1]), 1e-9)
+    return ix * iy >= CONTAINED * area
+
+
 def _covers(tr: Track, x0: int, y0: int, w: int, h: int) -> bool:
     """The tracked person's box takes up most of the tile (inference pixels)."""
     r = tr.size / 2
@@ -441,49 +473,3 @@ def _inside(d: Detection, x0: int, y0: int, w: int, h: int, scale: float) -> boo
     neighbouring tile that holds them whole)."""
     cx, cy = d.center * scale
     return x0 <= cx <= x0 + w and y0 <= cy <= y0 + h
-
-
-# -- choosing the athlete -------------------------------------------------------------------
-def candidate_tracks(tracks: list[Track]) -> list[Track]:
-    """Tracks that may be the athlete: seen in at least :data:`MIN_TRACK_FRAMES` frames and
-    :data:`MIN_TRACK_SHARE` of the longest track's frames (drops false alarms)."""
-    longest = max((len(t.rows) for t in tracks), default=0)
-    need = max(MIN_TRACK_FRAMES, MIN_TRACK_SHARE * longest)
-    return [t for t in tracks if len(t.rows) >= need]
-
-
-def track_summary(tr: Track) -> dict:
-    c = np.asarray(tr.centers)
-    h = float(np.median(tr.heights))
-    t = np.asarray(tr.times)
-    span = float(t[-1] - t[0]) if len(t) > 1 else 0.0
-    vx = float((c[-1, 0] - c[0, 0]) / span / max(h, 1.0)) if span > 0 else 0.0  # heights/s
-    return {"id": tr.tid, "frames": len(tr.rows), "median_height_px": h,
-            "median_center_px": np.median(c, axis=0), "speed_heights_per_s": vx}
-
-
-def choose_track(tracks: list[Track], rule: str = "auto") -> Track | None:
-    """The athlete's track under ``rule`` (see the module docstring); None if no track."""
-    if rule not in ATHLETE_RULES:
-        raise ValueError(f"athlete must be one of {', '.join(ATHLETE_RULES)}, not {rule!r}")
-    if not tracks:
-        return None
-    s = {id(tr): track_summary(tr) for tr in tracks}
-    if rule == "largest":
-        key = lambda tr: s[id(tr)]["median_height_px"]
-    elif rule == "longest":
-        key = lambda tr: (s[id(tr)]["frames"], s[id(tr)]["median_height_px"])
-    elif rule in ("leftmost", "rightmost", "top", "bottom"):
-        axis = 0 if rule in ("leftmost", "rightmost") else 1
-        sign = -1 if rule in ("leftmost", "top") else 1
-        key = lambda tr: sign * s[id(tr)]["median_center_px"][axis]
-    else:
-        score = {k: v["frames"] * v["median_height_px"] for k, v in s.items()}
-        moving = [(score[k], v["speed_heights_per_s"]) for k, v in s.items()
-                  if abs(v["speed_heights_per_s"]) > 0.5]
-        travel = np.sign(sum(w * v for w, v in moving)) if moving else 0.0
-        for k, v in s.items():
-            if travel and abs(v["speed_heights_per_s"]) > 0.5 and np.sign(v["speed_heights_per_s"]) != travel:
-                score[k] *= 0.25
-        key = lambda tr: score[id(tr)]
-    return max(tracks, key=key)

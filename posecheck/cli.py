@@ -14,7 +14,7 @@ from pathlib import Path
 from posecheck import __version__
 from posecheck.config import (MODEL_VARIANTS, Config, KinematicsConfig, OutputConfig, PoseConfig,
                               VideoConfig)
-from posecheck.athlete import ATHLETE_RULES
+from posecheck.athlete_choice import ATHLETE_RULES
 from posecheck.errors import PosecheckError
 
 

@@ -63,7 +63,7 @@ class PoseConfig:
     workers: int | None = None
 
     def __post_init__(self) -> None:
-        from posecheck.athlete import ATHLETE_RULES
+        from posecheck.athlete_choice import ATHLETE_RULES
 
         if self.athlete not in ATHLETE_RULES:
             raise ValueError(f"athlete must be one of {', '.join(ATHLETE_RULES)}, not {self.athlete!r}")

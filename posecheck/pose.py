@@ -382,7 +382,8 @@ def sequence_from_tracks(tracks: list, times: np.ndarray, size: tuple[int, int],
                          cfg: PoseConfig, notes: list[str] | None = None) -> PoseSequence:
     """Choose the athlete among ``tracks`` (rows = positions in ``times``) by
     ``cfg.athlete`` and return their :class:`PoseSequence` (NaN rows where not found)."""
-    from posecheck.athlete import candidate_tracks, choose_track, unpack
+    from posecheck.athlete import unpack
+    from posecheck.athlete_choice import candidate_tracks, choose_track
 
     n = len(times)
     rows: list[dict[str, np.ndarray] | None] = [None] * n

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from clipfactory import make_audio_only, make_clip, truncate
-from posecheck.athlete import (ATHLETE_RULES, Detection, Track, choose_track, search_tiles,
-                               to_detection)
+from posecheck.athlete import Detection, Track, search_tiles, to_detection
+from posecheck.athlete_choice import ATHLETE_RULES, choose_track
 from posecheck.config import Config, PoseConfig
 from posecheck.errors import NoPersonDetected, OutputError, UnreadableVideo, UnsupportedVideo
 from posecheck.outdir import safe_filename, safe_stem, staged_output
