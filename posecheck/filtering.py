@@ -40,6 +40,7 @@ __all__ = [
     "FilterConfig", "FilterWarning", "SmoothedPose", "butter_sos", "fill_gaps", "hampel",
     "lowpass", "sampling_rate", "smooth_pose", "two_pass_correction", "two_pass_design_cutoff",
     "unwrap_degrees",
+    "wrap_degrees",
 ]
 
 #: In :func:`smooth_pose` the Hampel trend cut-off is ``min(cutoff_hz, fs * this)``: at 30 fps
@@ -145,6 +146,20 @@ def unwrap_degrees(angles) -> np.ndarray:
     out = np.empty_like(rows)
     _k._unwrap(rows, 360.0, out)
     return _unrows(out, shape)
+
+
+def wrap_degrees(angles, low: float) -> np.ndarray:
+    """Angles in degrees mapped into the fixed range ``[low, low + 360)`` (NaN stays NaN).
+
+    For a series whose physically possible values all lie in such a range this keeps it
+    continuous across the ±180° seam *without* looking at neighbouring samples, so a wild
+    frame stays a one-frame outlier; :func:`unwrap_degrees` would carry its 360° step into
+    every later sample. Returns float64 degrees of the input's shape.
+    """
+    a = np.asarray(angles, dtype=np.float64)
+    if not np.isfinite(low):
+        raise ValueError(f"low must be a finite number of degrees, got {low!r}")
+    return low + np.mod(a - low, 360.0)
 
 
 # --------------------------------------------------------------------------- pose

@@ -9,7 +9,7 @@ Order matters:
 3. landmarks are conditioned by :func:`posecheck.filtering.smooth_pose` (Hampel, gap fill,
    zero-lag Butterworth at the clip's real frame rate);
 4. angles are computed from the filtered landmarks (filter landmarks, then angles), and
-   unwrapped where they can cross ±180°.
+   kept continuous across ±180° by wrapping them into fixed physical ranges.
 
 All angles are degrees in the image plane; (n, 2) arrays are [left, right] = the athlete's
 own sides; NaN where the landmarks are missing.
@@ -24,7 +24,7 @@ import numpy as np
 from posecheck import _kernels
 from posecheck.angles import SIDES, compute_angles, running_direction
 from posecheck.config import KinematicsConfig
-from posecheck.filtering import smooth_pose, unwrap_degrees
+from posecheck.filtering import smooth_pose, wrap_degrees
 from posecheck.hamstring import hamstring_lengths
 from posecheck.legs import leg_length_px, repair_leg_swaps
 from posecheck.types import LANDMARK_INDEX as L
@@ -140,6 +140,14 @@ def _hip_flexion(sm: np.ndarray, hm: np.ndarray, pts: dict[str, np.ndarray],
     return out
 
 
+#: Each angle series is kept in the 360° range starting here (degrees), which holds every
+#: value a sprinting body can reach: hip flexion and thigh stay within ±180°, the shank
+#: passes +180° when the heel is recovered to the buttock with the thigh behind vertical
+#: (thigh −30° + knee flexion 150°). A fixed range keeps them continuous across the seam
+#: frame by frame; running unwrapping (``np.unwrap``) turned one wild frame into a 360°
+#: offset for the rest of the clip (seen on MediaPipe IMAGE-mode landmarks).
+ANGLE_RANGE_LOW = {"hip_flexion": -180.0, "thigh": -180.0, "shank": -120.0}
+
 #: Landmarks :func:`angles_from_landmarks` reads.
 _ANGLE_POINTS = tuple(f"{s}_{p}" for s in SIDES for p in (
     "shoulder", "hip", "knee", "ankle", "heel", "foot_index"))
@@ -149,7 +157,8 @@ def angles_from_landmarks(xy: np.ndarray, direction: np.ndarray) -> dict[str, np
     """All per-frame angles from (n, 33, 2) landmarks and a per-frame direction.
 
     Returns name → array: ``knee_flexion``, ``hip_flexion``, ``thigh``, ``shank``,
-    ``ankle`` (n, 2) [left, right] and ``trunk_lean`` (n,), degrees, unwrapped in time.
+    ``ankle`` (n, 2) [left, right] and ``trunk_lean`` (n,), degrees; hip flexion, thigh and
+    shank wrapped into the ranges of :data:`ANGLE_RANGE_LOW`.
     """
     from posecheck.angles import knee_flexion
 
@@ -177,8 +186,8 @@ def angles_from_landmarks(xy: np.ndarray, direction: np.ndarray) -> dict[str, np
     hm = 0.5 * (pts["left_hip"] + pts["right_hip"])
     res["hip_flexion"] = _hip_flexion(sm, hm, pts, d)
     res["trunk_lean"] = seg(hm, sm, from_up=True)
-    for k in ("hip_flexion", "thigh", "shank"):  # can pass ±180° (thigh kicked far back)
-        res[k] = unwrap_degrees(res[k])
+    for k, low in ANGLE_RANGE_LOW.items():
+        res[k] = wrap_degrees(res[k], low)
     return res
 
 

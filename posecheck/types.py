@@ -145,7 +145,9 @@ class Kinematics:
     """Per-frame kinematics after leg-swap repair and filtering (``docs/metrics.md``).
 
     All angles are degrees in the image plane, (n_frames, 2) = [left, right] (the athlete's
-    own sides), NaN where landmarks are missing; unwrapped in time.
+    own sides), NaN where landmarks are missing. Hip flexion, thigh and shank are wrapped
+    into fixed ranges that hold every physically possible value
+    (``kinematics.ANGLE_RANGE_LOW``), so they are continuous in time.
 
     Attributes:
         xy: (n, 33, 2) conditioned landmark pixels (swap-repaired, Hampel, gap fill, low-pass).

@@ -191,3 +191,41 @@ def test_athlete_height_gives_metres(front):
     strides = analyze_kinematics(pose, KinematicsConfig(athlete_height_m=1.8))[2]
     step_m = np.nanmedian([s.step_length_m for s in strides])
     assert step_m == pytest.approx(gt["run_speed_mps"] * gt["step_time_s"], rel=0.1)
+
+
+def test_wild_frames_never_offset_the_rest_of_the_clip(front):
+    """Garbage frames whose thigh swings through the ±180° seam (the knee carried over the
+    hip, as a pose model's failed frames can: seen for six frames on MediaPipe IMAGE-mode
+    landmarks) stay local: every angle after them equals the clean one (running
+    unwrapping carried a 360° step to the end of the clip)."""
+    from posecheck.kinematics import angles_from_landmarks
+
+    _pose, _gt, res = front
+    kin = res[0]
+    clean = angles_from_landmarks(kin.xy, kin.direction)
+    xy = kin.xy.copy()
+    k = kin.xy.shape[0] // 2
+    leg = float(np.nanmedian(kin.leg_length_px))
+    d = float(kin.direction[k])
+    # the knee goes up behind the hip, over it and down in front, one step per frame
+    for i, deg in enumerate((-120.0, -160.0, 170.0, 130.0)):
+        r = np.radians(deg)
+        for hip, knee in ((23, 25), (24, 26)):
+            xy[k + i, knee] = xy[k + i, hip] + 0.5 * leg * np.array([d * np.sin(r), np.cos(r)])
+    wild = angles_from_landmarks(xy, kin.direction)
+    assert np.nanmin(wild["thigh"][k:k + 4]) < -150 and np.nanmax(wild["thigh"][k:k + 4]) > 150
+    for name in ("hip_flexion", "thigh", "shank"):
+        np.testing.assert_allclose(wild[name][k + 4:], clean[name][k + 4:], atol=1e-9,
+                                   err_msg=name)
+    assert np.nanmax(np.abs(wild["thigh"])) <= 180.0 and np.nanmin(wild["shank"]) >= -120.0
+
+
+def test_wrap_degrees_range_and_nan():
+    from posecheck.filtering import wrap_degrees
+
+    x = np.array([-540.0, -181.0, -120.0, 0.0, 179.0, 239.9, 240.0, np.nan])
+    got = wrap_degrees(x, -120.0)
+    np.testing.assert_allclose(got, [180.0, 179.0, -120.0, 0.0, 179.0, 239.9, -120.0, np.nan])
+    assert np.all((got[:-1] >= -120.0) & (got[:-1] < 240.0))
+    with pytest.raises(ValueError):
+        wrap_degrees(x, np.nan)
