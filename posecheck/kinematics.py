@@ -27,6 +27,7 @@ from posecheck.config import KinematicsConfig
 from posecheck.filtering import smooth_pose, wrap_degrees
 from posecheck.hamstring import hamstring_lengths
 from posecheck.legs import leg_length_px, repair_leg_swaps
+from posecheck.outliers import implausible_poses
 from posecheck.types import LANDMARK_INDEX as L
 from posecheck.types import Angles, Kinematics, PoseSequence
 
@@ -197,6 +198,16 @@ def compute_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None) 
     if not isinstance(pose, PoseSequence):
         raise ValueError(f"pose must be a PoseSequence, got {type(pose).__name__}")
     n = pose.n_frames
+    notes: list[str] = []
+    bad = implausible_poses(pose.xy, pose.times)
+    if bad.any():  # whole frames that are not the runner's body: gaps, bridged below
+        gone = bad[:, None]
+        pose = replace(pose, xy=np.where(gone[..., None], np.nan, pose.xy),
+                       z=np.where(gone, np.nan, pose.z),
+                       visibility=np.where(gone, np.nan, pose.visibility),
+                       presence=np.where(gone, np.nan, pose.presence))
+        notes.append(f"{int(bad.sum())} frame(s) with an implausible pose (the body's trunk "
+                     f"far shorter or longer than around them) were left out and bridged")
     clip_dir = running_direction(pose.xy, pose.times)
     direction = direction_per_frame(pose.xy, pose.times, clip_dir)
     raw_angles = compute_angles(pose, clip_dir)
@@ -212,7 +223,6 @@ def compute_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None) 
     else:
         swapped = np.zeros(n, dtype=bool)
         fixed = pose
-    notes: list[str] = []
     xy_events = None
     if n >= 2:
         # the Hampel floor is in pixels; scale it with the athlete's size in the image so the

@@ -229,3 +229,42 @@ def test_wrap_degrees_range_and_nan():
     assert np.all((got[:-1] >= -120.0) & (got[:-1] < 240.0))
     with pytest.raises(ValueError):
         wrap_degrees(x, np.nan)
+
+
+def _collapse(xy: np.ndarray, rows: range, factor: float = 0.25) -> np.ndarray:
+    """A pose model's collapsed pose: every landmark pulled toward the hip midpoint."""
+    out = xy.copy()
+    for i in rows:
+        c = 0.5 * (out[i, 23] + out[i, 24])
+        out[i] = c + factor * (out[i] - c)
+    return out
+
+
+def test_implausible_poses_flags_collapsed_frames_only():
+    from posecheck.outliers import implausible_poses
+
+    pose, _gt = truth_pose(0.5, fps=60.0, seconds=2.0, noise=1.0)
+    assert not implausible_poses(pose.xy, pose.times).any()
+    xy = _collapse(pose.xy, range(50, 55))
+    xy[80] = np.nan                                   # no person: not "implausible"
+    got = implausible_poses(xy, pose.times)
+    assert np.flatnonzero(got).tolist() == [50, 51, 52, 53, 54]
+    stretched = pose.xy.copy()
+    stretched[90, [11, 12]] -= np.array([0.0, 300.0])  # shoulders far above the body
+    assert implausible_poses(stretched, pose.times)[90]
+    with pytest.raises(ValueError):
+        implausible_poses(xy[:, :10], pose.times)
+
+
+def test_collapsed_frames_are_bridged_not_smeared():
+    """Five collapsed frames (83 ms at 60 fps) are left out and gap-filled: the knee angle
+    around them stays near the clean one (the low-pass used to spread them)."""
+    from dataclasses import replace
+
+    pose, _gt = truth_pose(0.5, fps=60.0, seconds=2.0, noise=1.0)
+    clean = analyze_kinematics(pose)[0]
+    wild = analyze_kinematics(replace(pose, xy=_collapse(pose.xy, range(50, 55))))[0]
+    near = slice(46, 60)
+    assert np.nanmax(np.abs(wild.knee_flexion[near] - clean.knee_flexion[near])) < 8.0
+    assert np.nanmax(np.abs(wild.hip_flexion[near] - clean.hip_flexion[near])) < 8.0
+    assert any("implausible pose" in n for n in wild.notes)
