@@ -30,6 +30,12 @@ How one frame is processed (:class:`AthleteTracker`)
   (all of them on the first frame), so a clip with no person is not many times slower.
   A detection that is not already tracked revives a dormant track it matches (same place,
   same size: the athlete came back) or starts a new one.
+* **First-pose check.** MediaPipe's person detector sometimes returns a second, partial box
+  on the runner, and a one-pose VIDEO landmarker keeps tracking whichever box it took. So
+  the first pose of every new landmarker is compared with all poses the IMAGE landmarker
+  finds on the same crop; a clearly more complete pose of the same person (box containing
+  the first one, :func:`completeness` ≥ :data:`MORE_COMPLETE` x) replaces it and the
+  landmarker starts afresh on the next frame (at most :data:`MAX_RESTARTS` times).
 * Tracks that converge on the same person (boxes overlapping by IoU > :data:`DUPLICATE_IOU`)
   are merged: the shorter one stops.
 
