@@ -109,6 +109,9 @@ class KinematicsConfig:
             metres (``None``: leg lengths only).
         contact_threshold: foot height above the ground line, in leg lengths, below which the
             foot counts as on the ground.
+        restore_shank_length: move knee and ankle landmarks apart to the clip's reference
+            shank length where the pose model shortened the shank
+            (:func:`posecheck.segments.restore_shank_length`).
     """
 
     filter: FilterConfig = field(default_factory=FilterConfig)
@@ -117,6 +120,7 @@ class KinematicsConfig:
     swap_cost_per_s: float = 12.0
     athlete_height_m: float | None = None
     contact_threshold: float = 0.04
+    restore_shank_length: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.filter, FilterConfig):
@@ -127,6 +131,8 @@ class KinematicsConfig:
             raise ValueError("contact_threshold must be in (0, 0.3) leg lengths")
         if self.swap_switch_cost < 0 or self.swap_cost_per_s < 0:
             raise ValueError("swap costs must be >= 0")
+        if not isinstance(self.restore_shank_length, bool):
+            raise ValueError("restore_shank_length must be True or False")
 
 
 @dataclass(frozen=True)

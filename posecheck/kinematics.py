@@ -26,8 +26,9 @@ from posecheck.angles import SIDES, compute_angles, running_direction
 from posecheck.config import KinematicsConfig
 from posecheck.filtering import smooth_pose, wrap_degrees
 from posecheck.hamstring import hamstring_lengths
-from posecheck.legs import leg_length_px, repair_leg_swaps
+from posecheck.legs import leg_length_px, repair_leg_swaps, swap_legs
 from posecheck.outliers import implausible_poses
+from posecheck.segments import restore_shank_length, view_cosine
 from posecheck.types import LANDMARK_INDEX as L
 from posecheck.types import Angles, Kinematics, PoseSequence
 
@@ -210,24 +211,30 @@ def compute_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None) 
                      f"far shorter or longer than around them) were left out and bridged")
     clip_dir = running_direction(pose.xy, pose.times)
     direction = direction_per_frame(pose.xy, pose.times, clip_dir)
-    raw_angles = compute_angles(pose, clip_dir)
     if cfg.repair_leg_swaps and n >= 3:
         rep = repair_leg_swaps(pose.xy, pose.times, clip_dir, cfg.swap_switch_cost,
                                cfg.swap_cost_per_s)
         swapped = rep.swapped
-        from posecheck.legs import swap_legs
-
         fixed = replace(pose, xy=rep.xy, z=swap_legs(pose.z, swapped),
                         visibility=swap_legs(pose.visibility, swapped),
                         presence=swap_legs(pose.presence, swapped))
     else:
         swapped = np.zeros(n, dtype=bool)
         fixed = pose
+    # leg length as the pose model gives it (the event thresholds in leg lengths were set
+    # on it); the restored shanks are for the angles
+    leg0 = leg_length_px(fixed.xy) if n >= 1 else float("nan")
+    if cfg.restore_shank_length and n >= 2:
+        # the pose model's shortened shanks restored (segments.py), before the low-pass
+        # (which shortens fast-moving shanks a little on its own, as the metrics expect)
+        cos_view = view_cosine(fixed.xy, fixed.times)
+        fixed = replace(fixed, xy=restore_shank_length(fixed.xy, fixed.times, cos_view)[0])
+    # raw angles: unfiltered, labels as detected (strides.py applies the swap repair)
+    raw_angles = compute_angles(replace(fixed, xy=swap_legs(fixed.xy, swapped)), clip_dir)
     xy_events = None
     if n >= 2:
         # the Hampel floor is in pixels; scale it with the athlete's size in the image so the
         # result does not depend on zoom (floor = hampel_min_dev at a 200 px leg)
-        leg0 = leg_length_px(fixed.xy)
         if np.isfinite(leg0) and leg0 > 0:
             cfg = replace(cfg, filter=replace(
                 cfg.filter, hampel_min_dev=cfg.filter.hampel_min_dev * leg0 / HAMPEL_REF_LEG_PX))
@@ -249,7 +256,7 @@ def compute_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None) 
         knee_flexion=ang["knee_flexion"], hip_flexion=ang["hip_flexion"], thigh=ang["thigh"],
         shank=ang["shank"], ankle=ang["ankle"], trunk_lean=ang["trunk_lean"], hamstring=ham,
         knee_flexion_raw=raw_angles.knee_flexion, hip_flexion_raw=raw_angles.hip_flexion,
-        leg_swapped=swapped, filled=filled, leg_length_px=leg_length_px(xy),
+        leg_swapped=swapped, filled=filled, leg_length_px=leg0,
         sampling_rate_hz=fs, near_side="right" if clip_dir > 0 else "left",
         notes=tuple(notes), xy_events=xy_events)
 

@@ -1,0 +1,160 @@
+"""Rigid-segment correction of the shank (``docs/metrics.md`` §1, step 2b).
+
+A bone does not change length. Pose models do not respect that on a folded leg: in late
+swing MediaPipe pulls the knee and ankle landmarks toward each other along the shank
+(measured on 5 synthetic clips with known joint centres, frames with > 100° knee flexion:
+knee 9 px down the shank, ankle 14 px up it, the shank 14 % short), so the knee angle reads
+~24° too small there and the thigh direction (hip → knee) is off as well.
+:func:`restore_shank_length` moves the two landmarks apart again, symmetrically about the
+shank's midpoint and along its own image direction, to the length the shank should have in
+that frame. It never shortens a shank and never turns one.
+
+The length it should have: the shank moves in the athlete's sagittal plane, which the camera
+sees at an angle θ off side-on. An image vector (x, y) of a sagittal segment of length L0
+is (L0 sin φ cos θ, L0 cos φ), so its sagittal length is hypot(x / cos θ, y); cos θ per
+frame comes from :func:`view_cosine`. The reference L0 is a high percentile of that
+sagittal length over the surrounding half second (about one stride: the fold happens
+within every swing, while the view, the distance and the zoom change slowly), and a
+frame's expected image length is its own image length × L0 / its sagittal length. Side-on
+(cos θ = 1) this is just L0; 40° off side-on a horizontal shank legitimately looks 23 %
+shorter and is left alone. On exact landmarks of the synthetic clips (panning camera, up to
+~45° off side-on at the ends) it moves the knee angle by < 1° on average; with the whole
+clip as reference it moved it 1–2° (the estimate of θ is rough).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posecheck import _kernels
+from posecheck.types import LANDMARK_INDEX as L
+
+#: The reference shank length is this percentile (0–100) of its sagittal length ...
+REFERENCE_PERCENTILE = 90.0
+#: ... over a window of this many seconds centred on the frame ...
+REFERENCE_WINDOW_S = 0.5
+#: ... sampled at about this rate (Hz) and interpolated in between.
+REFERENCE_RATE_HZ = 30.0
+#: Fewer finite frames than this: the leg is left as it is (no reliable reference).
+MIN_FRAMES = 10
+#: Shoulder (or hip) width of a body seen from the front, per trunk length (shoulder
+#: midpoint → hip midpoint): 0.40 m over 0.50 m, the same assumption as the side-on
+#: warning (:data:`posecheck.quality.MAX_WIDTH_RATIO`).
+WIDTH_PER_TRUNK = 0.8
+#: The width ratio is a rolling median over this many seconds (the view changes slowly).
+VIEW_WINDOW_S = 0.25
+#: cos θ is never taken below this (θ ≤ ~72°): beyond, the clip is not a side view.
+MIN_VIEW_COSINE = 0.3
+_SHANKS = ((L["left_knee"], L["left_ankle"]), (L["right_knee"], L["right_ankle"]))
+
+
+def _rate(t: np.ndarray) -> float:
+    """Frames per second from increasing times (30 if they cannot tell)."""
+    dt = float(np.median(np.diff(t))) if t.size > 1 else 0.0
+    return 1.0 / dt if dt > 0 else 30.0
+
+
+def _check_xy(xy) -> np.ndarray:
+    xy = np.asarray(xy, dtype=np.float64)
+    if xy.ndim != 3 or xy.shape[1:] != (33, 2):
+        raise ValueError(f"xy must have shape (n, 33, 2), got {xy.shape}")
+    return xy
+
+
+def view_cosine(xy, times) -> np.ndarray:
+    """Per-frame cosine of the camera's angle θ off side-on, from how wide the body looks.
+
+    Side-on, the left and right shoulders (and hips) overlap in the image; seen at θ they are
+    ``WIDTH_PER_TRUNK × trunk × sin θ`` apart. The larger of the shoulder and hip separations
+    over the trunk length, as a rolling median over :data:`VIEW_WINDOW_S`, gives sin θ.
+
+    Args:
+        xy: (n, 33, 2) landmark pixels (MediaPipe order), NaN where missing.
+        times: (n,) real seconds, increasing.
+
+    Returns:
+        (n,) cos θ in [:data:`MIN_VIEW_COSINE`, 1]; 1 (side-on) where it cannot be told.
+    """
+    xy = _check_xy(xy)
+    t = np.asarray(times, dtype=np.float64)
+    n = xy.shape[0]
+    if t.shape != (n,):
+        raise ValueError(f"times must have shape ({n},), got {t.shape}")
+    if n == 0:
+        return np.ones(0)
+    sw = np.abs(xy[:, L["left_shoulder"], 0] - xy[:, L["right_shoulder"], 0])
+    hw = np.abs(xy[:, L["left_hip"], 0] - xy[:, L["right_hip"], 0])
+    mid = 0.5 * (xy[:, L["left_shoulder"]] + xy[:, L["right_shoulder"]]) \
+        - 0.5 * (xy[:, L["left_hip"]] + xy[:, L["right_hip"]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.fmax(sw, hw) / np.hypot(mid[:, 0], mid[:, 1])
+    ratio[~np.isfinite(ratio)] = np.nan
+    smooth = np.empty(n)
+    _kernels._rolling_percentile(np.ascontiguousarray(ratio[:, None]),
+                                 max(1, int(round(0.5 * VIEW_WINDOW_S * _rate(t)))), 50.0, 1, smooth)
+    sin = np.clip(smooth / WIDTH_PER_TRUNK, 0.0, 1.0)
+    cos = np.sqrt(1.0 - sin * sin)
+    return np.where(np.isfinite(cos), np.maximum(cos, MIN_VIEW_COSINE), 1.0)
+
+
+def restore_shank_length(xy, times, cos_view=None,
+                         percentile: float = REFERENCE_PERCENTILE) -> tuple[np.ndarray, np.ndarray]:
+    """Knee and ankle landmarks moved apart to the length each shank should have.
+
+    Args:
+        xy: (n, 33, 2) landmark pixels (MediaPipe order), NaN where missing.
+        times: (n,) real seconds, increasing.
+        cos_view: (n,) cosine of the view's angle off side-on (:func:`view_cosine`);
+            ``None`` = side-on in every frame.
+        percentile: the reference is this percentile (50–100) of each shank's sagittal
+            length within :data:`REFERENCE_WINDOW_S` around the frame.
+
+    Returns:
+        ``(xy_out, reference_px)``: a corrected copy of ``xy`` (only knee and ankle
+        landmarks change, and only in frames where the shank is shorter than expected: each
+        moves by half the shortfall along the shank, away from the other) and the (n, 2)
+        sagittal reference lengths in pixels [left, right] (NaN for a leg seen in fewer than
+        :data:`MIN_FRAMES` frames, which is left unchanged).
+    """
+    xy = _check_xy(xy)
+    n = xy.shape[0]
+    t = np.asarray(times, dtype=np.float64)
+    if t.shape != (n,):
+        raise ValueError(f"times must have shape ({n},), got {t.shape}")
+    if not 50.0 <= percentile <= 100.0:
+        raise ValueError(f"percentile must be in [50, 100], got {percentile!r}")
+    if cos_view is None:
+        c = np.ones(n)
+    else:
+        c = np.asarray(cos_view, dtype=np.float64)
+        if c.shape != (n,) or not np.all((c > 0) & (c <= 1)):
+            raise ValueError(f"cos_view must be ({n},) values in (0, 1]")
+    out = xy.copy()
+    refs = np.full((n, 2), np.nan)
+    # the reference changes slowly: computed on every step-th frame (~30 per second) and
+    # interpolated, which keeps the cost flat at high frame rates
+    step = max(1, int(round(_rate(t) / REFERENCE_RATE_HZ)))
+    half_window = max(2, int(round(0.5 * REFERENCE_WINDOW_S * _rate(t) / step)))
+    coarse = np.arange(0, n, step)
+    for j, (k, a) in enumerate(_SHANKS):
+        shank = xy[:, a] - xy[:, k]
+        length = np.hypot(shank[:, 0], shank[:, 1])
+        sagittal = np.hypot(shank[:, 0] / c, shank[:, 1])
+        ok = np.isfinite(sagittal) & (length > 0)
+        if ok.sum() < MIN_FRAMES:
+            continue
+        ref_c = np.empty(coarse.size)
+        _kernels._rolling_percentile(
+            np.ascontiguousarray(np.where(ok, sagittal, np.nan)[coarse, None]),
+            half_window, percentile, 3, ref_c)
+        good = np.isfinite(ref_c)
+        if not good.any():
+            continue
+        ref = refs[:, j] = np.interp(np.arange(n), coarse[good], ref_c[good])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # half the shortfall, as a share of the current length (0 where not short)
+            half = np.where(ok, 0.5 * (ref / sagittal - 1.0), 0.0)
+        step = np.maximum(half, 0.0)[:, None] * shank
+        out[:, k] = xy[:, k] - step
+        out[:, a] = xy[:, a] + step
+    return out, refs
