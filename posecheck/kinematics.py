@@ -3,9 +3,12 @@
 
 Order matters:
 
+0. whole frames whose pose cannot be the runner's body are left out
+   (:func:`posecheck.outliers.implausible_poses`; bridged in step 3);
 1. running direction of the clip (:func:`posecheck.angles.running_direction`) and per frame
    (:func:`direction_per_frame`, for an athlete who turns);
-2. left/right leg swaps are repaired on the *raw* landmarks (:mod:`posecheck.legs`);
+2. left/right leg swaps are repaired on the *raw* landmarks (:mod:`posecheck.legs`), then
+   shanks the pose model shortened get their length back (:mod:`posecheck.segments`);
 3. landmarks are conditioned by :func:`posecheck.filtering.smooth_pose` (Hampel, gap fill,
    zero-lag Butterworth at the clip's real frame rate);
 4. angles are computed from the filtered landmarks (filter landmarks, then angles), and

@@ -163,10 +163,12 @@ class Kinematics:
         hamstring: (n, 2, 3) normalised musculotendon length (1 = upright) per side of
             [biceps femoris long head, semimembranosus, semitendinosus].
         knee_flexion_raw, hip_flexion_raw: (n, 2) the same angles from the raw landmarks
-            (no swap repair, no filtering), for reference.
+            (leg labels as detected, no filtering; shanks restored as in
+            :mod:`posecheck.segments`).
         leg_swapped: (n,) bool, frames whose raw left/right leg labels were exchanged.
         filled: (n, 33) bool, landmark interpolated by gap filling.
-        leg_length_px: median hip–knee + knee–ankle length of the conditioned landmarks.
+        leg_length_px: median hip–knee + knee–ankle length (pixels) of the swap-repaired raw
+            landmarks, before the shank restore (the unit of lengths in leg lengths).
         sampling_rate_hz: real frames per second used by the filters.
         near_side: ``"right"`` or ``"left"``, the leg facing the camera.
         notes: filter notes (e.g. low-pass skipped).
