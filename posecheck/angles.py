@@ -17,7 +17,7 @@ import numpy as np
 
 from posecheck import _kernels
 from posecheck.types import LANDMARK_INDEX as L
-from posecheck.types import Angles, PoseSequence
+from posecheck.types import Angles, PoseSequence, check_landmark_xy
 
 SIDES = ("left", "right")
 
@@ -80,9 +80,7 @@ def running_direction(xy: np.ndarray, times: np.ndarray | None = None) -> int:
     Falls back to the feet (toe ahead of heel; ~70 % reliable, since a foot recovering behind
     the body points backwards) and finally to +1 when nothing is detected.
     """
-    xy = np.asarray(xy, dtype=np.float64)
-    if xy.ndim != 3 or xy.shape[1:] != (33, 2):
-        raise ValueError(f"xy must have shape (n, 33, 2), got {xy.shape}")
+    xy = check_landmark_xy(xy)
     face = xy[:, L["nose"], 0] - 0.5 * (xy[:, L["left_ear"], 0] + xy[:, L["right_ear"], 0])
     face = face[np.isfinite(face) & (face != 0)]
     if face.size:

@@ -348,16 +348,20 @@ class AthleteTracker:
         then keeps tracking that pose. The IMAGE landmarker returns every pose on the same
         crop; one whose box contains ``det``'s and whose :func:`completeness` is clearly
         higher (:data:`MORE_COMPLETE`) is returned."""
-        if self._image is None:
-            self._image = self._new_image()
-            self.stats["landmarkers_created"] += 1
         self.stats["first_pose_checks"] += 1
         best, score = None, completeness(det) * MORE_COMPLETE
-        for p in self._image.detect(crop, 0):
+        for p in self._image_landmarker().detect(crop, 0):
             alt = to_detection(p, x0, y0, w, h, self.scale)
             if contains(alt.bbox, det.bbox) and completeness(alt) > score:
                 best, score = alt, completeness(alt)
         return best
+
+    def _image_landmarker(self):
+        """The IMAGE-mode landmarker (all poses), created on first use."""
+        if self._image is None:
+            self._image = self._new_image()
+            self.stats["landmarkers_created"] += 1
+        return self._image
 
     def _drop_landmarker(self, tr: Track) -> None:
         if tr.landmarker is not None:
@@ -383,13 +387,10 @@ class AthleteTracker:
                   whole_frame: bool = True) -> None:
         self._last_discovery = (row, t)
         self.stats["discoveries"] += 1
-        if self._image is None:
-            self._image = self._new_image()
-            self.stats["landmarkers_created"] += 1
         dets = []
         if whole_frame:
             dets = [to_detection(p, 0, 0, self.iw, self.ih, self.scale)
-                    for p in self._image.detect(img, 0)]
+                    for p in self._image_landmarker().detect(img, 0)]
         first = self.stats["discoveries"] == 1
         limit = SMALL_PERSON if first else FAR_PERSON
         small = all(d.height * self.scale < limit * self.ih for d in dets) and \
@@ -407,7 +408,7 @@ class AthleteTracker:
                     continue  # a tracked person fills this tile; nothing new to find here
                 crop = np.ascontiguousarray(img[y0:y0 + h, x0:x0 + w])
                 self.stats["tile_calls"] += 1
-                for p in self._image.detect(crop, 0):
+                for p in self._image_landmarker().detect(crop, 0):
                     d = to_detection(p, x0, y0, w, h, self.scale)
                     if _inside(d, x0, y0, w, h, self.scale):
                         dets.append(d)

@@ -226,7 +226,7 @@ def compute_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None) 
         fixed = pose
     # leg length as the pose model gives it (the event thresholds in leg lengths were set
     # on it); the restored shanks are for the angles
-    leg0 = leg_length_px(fixed.xy) if n >= 1 else float("nan")
+    leg0 = leg_length_px(fixed.xy)
     if cfg.restore_shank_length and n >= 2:
         # the pose model's shortened shanks restored (segments.py), before the low-pass
         # (which shortens fast-moving shanks a little on its own, as the metrics expect)

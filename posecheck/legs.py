@@ -55,6 +55,7 @@ import numpy as np
 
 from posecheck import _legs_kernels as _k
 from posecheck.types import LANDMARK_INDEX as L
+from posecheck.types import check_landmark_xy
 
 #: Leg landmarks relabelled together, per side (knee, ankle, heel, toe).
 LEG_POINTS = ("knee", "ankle", "heel", "foot_index")
@@ -126,9 +127,7 @@ def leg_length_px(xy: np.ndarray) -> float:
     """Median over frames and sides of |hip − knee| + |knee − ankle| (pixels); NaN if unknown.
 
     ``xy``: (n, 33, 2) landmark pixels, NaN where missing."""
-    xy = np.ascontiguousarray(xy, dtype=np.float64)
-    if xy.ndim != 3 or xy.shape[1:] != (33, 2):
-        raise ValueError(f"xy must have shape (n, 33, 2), got {xy.shape}")
+    xy = np.ascontiguousarray(check_landmark_xy(xy))
     lengths = np.empty(2 * xy.shape[0])
     _k._leg_lengths(xy, _LENGTH_IDS, lengths)
     lengths = lengths[np.isfinite(lengths)]
@@ -148,9 +147,7 @@ def swap_legs(arr: np.ndarray, frames: np.ndarray) -> np.ndarray:
 
 
 def _check_xy_times(xy, times) -> tuple[np.ndarray, np.ndarray]:
-    xy = np.asarray(xy, dtype=np.float64)
-    if xy.ndim != 3 or xy.shape[1:] != (33, 2):
-        raise ValueError(f"xy must have shape (n, 33, 2), got {xy.shape}")
+    xy = check_landmark_xy(xy)
     t = np.asarray(times, dtype=np.float64)
     if t.shape != (xy.shape[0],):
         raise ValueError(f"times must have shape ({xy.shape[0]},), got {t.shape}")

@@ -15,6 +15,7 @@ import numpy as np
 from posecheck import _kernels
 from posecheck import _signal_kernels as _k
 from posecheck.butterworth import MIN_RUN, _check_times, _lowpass_rows, _rate, _rows, _unrows
+from posecheck.types import check_landmark_xy
 
 __all__ = ["MIN_HAMPEL_HALF", "fill_gaps", "hampel", "implausible_poses"]
 
@@ -179,9 +180,7 @@ def implausible_poses(xy, times) -> np.ndarray:
     Returns:
         (n,) bool, True for an implausible frame (never for a frame without landmarks).
     """
-    xy = np.asarray(xy, dtype=np.float64)
-    if xy.ndim != 3 or xy.shape[1:] != (33, 2):
-        raise ValueError(f"xy must have shape (n, 33, 2), got {xy.shape}")
+    xy = check_landmark_xy(xy)
     t = _check_times(times, xy.shape[0])
     n = xy.shape[0]
     if n < 3:

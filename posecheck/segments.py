@@ -27,7 +27,9 @@ from __future__ import annotations
 import numpy as np
 
 from posecheck import _kernels
+from posecheck.butterworth import _check_times, _rate
 from posecheck.types import LANDMARK_INDEX as L
+from posecheck.types import check_landmark_xy
 
 #: The reference shank length is this percentile (0–100) of its sagittal length ...
 REFERENCE_PERCENTILE = 90.0
@@ -48,19 +50,6 @@ MIN_VIEW_COSINE = 0.3
 _SHANKS = ((L["left_knee"], L["left_ankle"]), (L["right_knee"], L["right_ankle"]))
 
 
-def _rate(t: np.ndarray) -> float:
-    """Frames per second from increasing times (30 if they cannot tell)."""
-    dt = float(np.median(np.diff(t))) if t.size > 1 else 0.0
-    return 1.0 / dt if dt > 0 else 30.0
-
-
-def _check_xy(xy) -> np.ndarray:
-    xy = np.asarray(xy, dtype=np.float64)
-    if xy.ndim != 3 or xy.shape[1:] != (33, 2):
-        raise ValueError(f"xy must have shape (n, 33, 2), got {xy.shape}")
-    return xy
-
-
 def view_cosine(xy, times) -> np.ndarray:
     """Per-frame cosine of the camera's angle θ off side-on, from how wide the body looks.
 
@@ -75,13 +64,11 @@ def view_cosine(xy, times) -> np.ndarray:
     Returns:
         (n,) cos θ in [:data:`MIN_VIEW_COSINE`, 1]; 1 (side-on) where it cannot be told.
     """
-    xy = _check_xy(xy)
-    t = np.asarray(times, dtype=np.float64)
+    xy = check_landmark_xy(xy)
+    t = _check_times(times, xy.shape[0])
     n = xy.shape[0]
-    if t.shape != (n,):
-        raise ValueError(f"times must have shape ({n},), got {t.shape}")
-    if n == 0:
-        return np.ones(0)
+    if n < 2:
+        return np.ones(n)
     sw = np.abs(xy[:, L["left_shoulder"], 0] - xy[:, L["right_shoulder"], 0])
     hw = np.abs(xy[:, L["left_hip"], 0] - xy[:, L["right_hip"], 0])
     mid = 0.5 * (xy[:, L["left_shoulder"]] + xy[:, L["right_shoulder"]]) \
@@ -116,11 +103,9 @@ def restore_shank_length(xy, times, cos_view=None,
         sagittal reference lengths in pixels [left, right] (NaN for a leg seen in fewer than
         :data:`MIN_FRAMES` frames, which is left unchanged).
     """
-    xy = _check_xy(xy)
+    xy = check_landmark_xy(xy)
     n = xy.shape[0]
-    t = np.asarray(times, dtype=np.float64)
-    if t.shape != (n,):
-        raise ValueError(f"times must have shape ({n},), got {t.shape}")
+    t = _check_times(times, n)
     if not 50.0 <= percentile <= 100.0:
         raise ValueError(f"percentile must be in [50, 100], got {percentile!r}")
     if cos_view is None:
@@ -131,6 +116,8 @@ def restore_shank_length(xy, times, cos_view=None,
             raise ValueError(f"cos_view must be ({n},) values in (0, 1]")
     out = xy.copy()
     refs = np.full((n, 2), np.nan)
+    if n < MIN_FRAMES:
+        return out, refs
     # the reference changes slowly: computed on every step-th frame (~30 per second) and
     # interpolated, which keeps the cost flat at high frame rates
     step = max(1, int(round(_rate(t) / REFERENCE_RATE_HZ)))

@@ -26,6 +26,15 @@ LANDMARK_NAMES: tuple[str, ...] = (
 LANDMARK_INDEX: dict[str, int] = {n: i for i, n in enumerate(LANDMARK_NAMES)}
 N_LANDMARKS = 33
 
+
+def check_landmark_xy(xy) -> np.ndarray:
+    """``xy`` as a float64 (n, 33, 2) array of landmark pixels; ValueError for any other
+    shape (the input check of every function that takes a clip's landmarks)."""
+    xy = np.asarray(xy, dtype=np.float64)
+    if xy.ndim != 3 or xy.shape[1:] != (N_LANDMARKS, 2):
+        raise ValueError(f"xy must have shape (n, {N_LANDMARKS}, 2), got {xy.shape}")
+    return xy
+
 #: Bones drawn on the annotated video, as pairs of landmark ids.
 SKELETON_EDGES: tuple[tuple[int, int], ...] = (
     (11, 12), (11, 23), (12, 24), (23, 24),            # trunk
