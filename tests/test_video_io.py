@@ -12,7 +12,7 @@ import pytest
 from clipfactory import (frame_id, make_audio_only, make_clip, orientation_ok, pattern_frame,
                          pattern_frames, truncate)
 from posecheck.errors import UnreadableVideo
-from posecheck.video_io import FrameReader, iter_frames, probe
+from posecheck.video_io import FrameReader, frame_rgb, iter_frames, probe
 
 BACKENDS = ("opencv", "pyav")
 TICK = 1 / 90000  # clipfactory's time base
@@ -168,6 +168,31 @@ def test_hevc_8_and_10_bit(tmp_path, pix_fmt):
     _, _, _, av_frames = read_all(path, backend="pyav")
     for a, b in zip(cv_frames, av_frames):  # both decoders see the same picture
         assert np.abs(a.astype(int) - b.astype(int)).mean() < 3
+
+
+def _decoded(path):
+    with av.open(str(path)) as c:
+        return list(c.decode(video=0))
+
+
+@pytest.mark.parametrize("pix_fmt,size,fast", [("yuv420p", (96, 64), True),
+                                               ("yuvj420p", (96, 64), False),
+                                               ("yuv420p", (66, 98), True),
+                                               ("yuv444p", (96, 64), False)])
+def test_frame_rgb_matches_swscale(tmp_path, pix_fmt, size, fast):
+    """The OpenCV conversion (limited-range, even-sized 4:2:0 only) gives swscale's colours
+    within a few levels; other formats go through swscale itself."""
+    w, h = size
+    path = make_clip(tmp_path / "c.mp4", pattern_frames(3, w, h), pix_fmt=pix_fmt)
+    for frame in _decoded(path):
+        assert frame.format.name == pix_fmt
+        rgb, ref = frame_rgb(frame), frame.to_ndarray(format="rgb24")
+        assert rgb.shape == ref.shape == (h, w, 3) and rgb.dtype == np.uint8
+        diff = np.abs(rgb.astype(int) - ref.astype(int))
+        if fast:
+            assert 0 < diff.max() <= 40 and diff.mean() < 2.5  # nearest vs. filtered chroma
+        else:
+            assert diff.max() == 0
 
 
 # -- chunks --------------------------------------------------------------------------------
