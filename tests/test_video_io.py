@@ -12,7 +12,7 @@ import pytest
 from clipfactory import (frame_id, make_audio_only, make_clip, orientation_ok, pattern_frame,
                          pattern_frames, truncate)
 from posecheck.errors import UnreadableVideo
-from posecheck.video_io import FrameReader, frame_rgb, iter_frames, probe
+from posecheck.video_io import FrameReader, iter_frames, probe
 
 BACKENDS = ("opencv", "pyav")
 TICK = 1 / 90000  # clipfactory's time base
@@ -170,29 +170,49 @@ def test_hevc_8_and_10_bit(tmp_path, pix_fmt):
         assert np.abs(a.astype(int) - b.astype(int)).mean() < 3
 
 
-def _decoded(path):
+def _colour_clip(path, pix_fmt: str, size=(96, 64), colorspace: int | None = None):
+    """Three frames of saturated colour patches and a grey ramp; ``colorspace`` = the FFmpeg
+    code the stream is tagged with (and encoded in), ``None`` = untagged."""
+    w, h = size
+    img = np.zeros((h, w, 3), np.uint8)
+    img[:, : w // 3] = (220, 30, 30)
+    img[:, w // 3: 2 * w // 3] = (30, 200, 40)
+    img[:, 2 * w // 3:] = (40, 60, 220)
+    img[: h // 4] = np.linspace(0, 255, w, dtype=np.uint8)[None, :, None]
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30, options={"crf": "8"})
+        stream.width, stream.height, stream.pix_fmt = w, h, pix_fmt
+        if colorspace is not None:
+            stream.codec_context.colorspace = colorspace
+        for i in range(3):
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, 30)
+            if colorspace is not None:
+                frame = frame.reformat(format=pix_fmt, dst_colorspace=colorspace)
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
     with av.open(str(path)) as c:
         return list(c.decode(video=0))
 
 
-@pytest.mark.parametrize("pix_fmt,size,fast", [("yuv420p", (96, 64), True),
-                                               ("yuvj420p", (96, 64), False),
-                                               ("yuv420p", (66, 98), True),
-                                               ("yuv444p", (96, 64), False)])
-def test_frame_rgb_matches_swscale(tmp_path, pix_fmt, size, fast):
-    """The OpenCV conversion (limited-range, even-sized 4:2:0 only) gives swscale's colours
-    within a few levels; other formats go through swscale itself."""
-    w, h = size
-    path = make_clip(tmp_path / "c.mp4", pattern_frames(3, w, h), pix_fmt=pix_fmt)
-    for frame in _decoded(path):
-        assert frame.format.name == pix_fmt
-        rgb, ref = frame_rgb(frame), frame.to_ndarray(format="rgb24")
-        assert rgb.shape == ref.shape == (h, w, 3) and rgb.dtype == np.uint8
-        diff = np.abs(rgb.astype(int) - ref.astype(int))
-        if fast:
-            assert 0 < diff.max() <= 40 and diff.mean() < 2.5  # nearest vs. filtered chroma
-        else:
-            assert diff.max() == 0
+@pytest.mark.parametrize("pix_fmt,colorspace", [("yuv420p", None), ("yuv420p", 1),
+                                               ("yuv420p", 6), ("yuvj420p", None)])
+def test_pyav_frames_keep_the_clips_colours(tmp_path, pix_fmt, colorspace):
+    """The reader's RGB is swscale's for the frame's own colour tags (a BT.709 clip is not
+    converted with the BT.601 matrix: that would move saturated colours by ~30 levels)."""
+    path = tmp_path / "c.mp4"
+    decoded = _colour_clip(path, pix_fmt, colorspace=colorspace)
+    _, _, _, frames = read_all(path, backend="pyav")
+    assert len(frames) == len(decoded) == 3
+    for frame, rgb in zip(decoded, frames):
+        assert frame.colorspace == (2 if colorspace is None else colorspace)
+        np.testing.assert_array_equal(rgb, frame.to_ndarray(format="rgb24"))
+    if colorspace == 1:  # the patches really differ between the two matrices
+        yuv = decoded[0].to_ndarray()
+        bt601 = cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)
+        assert np.abs(bt601.astype(int) - frames[0].astype(int)).max() > 15
 
 
 # -- chunks --------------------------------------------------------------------------------
