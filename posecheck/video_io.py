@@ -14,7 +14,7 @@ Division of labour
   :func:`probe` followed by :func:`iter_frames` demuxes once.
 * **PyAV** also decodes the pixels and converts them to RGB with swscale, through one
   ``VideoReformatter`` per reader (so the colours honour the clip's tags, e.g. BT.709):
-  measured on a 720p H.264 clip ~2.6 ms of CPU per frame against ~2.9 ms with
+  measured on a 720p H.264 clip ~2.6 ms of CPU per frame against ~2.8 ms with
   ``to_ndarray("rgb24")`` (a new scaler context per frame) and ~3.7 ms for OpenCV's
   ``VideoCapture`` (grab, retrieve as BGR, convert to RGB), which matters when every core
   is busy with pose inference.
@@ -285,7 +285,7 @@ class FrameReader(Iterator[tuple[int, float, np.ndarray]]):
                     container.seek(s.key_pts[kf], stream=stream, backward=True, any_frame=False)
             k, last_j = -1, -1
             # one scaler context for the clip: to_ndarray("rgb24") builds one per frame,
-            # which costs ~0.3 ms of CPU and, measured, ~12 % of the two-thread pose pass
+            # which costs ~0.25 ms of CPU and, measured, ~12 % of the two-thread pose pass
             reformatter = VideoReformatter()
             try:
                 for frame in container.decode(stream):
