@@ -42,6 +42,7 @@ def _in_threads(work, n: int) -> float:
 
 def main() -> int:
     import av
+    from av.video.reformatter import VideoReformatter
 
     from posecheck.config import PoseConfig
     from posecheck.models import resolve_model
@@ -55,11 +56,12 @@ def main() -> int:
 
     def decode(_k: int = 0) -> list:
         out = []
+        reformatter = VideoReformatter()  # one scaler context per clip, as video_io does
         with av.open(args.clip) as f:
             s = f.streams.video[0]
             s.codec_context.thread_count = 1
             for frame in f.decode(s):
-                out.append(frame.to_ndarray(format="rgb24"))
+                out.append(reformatter.reformat(frame, format="rgb24").to_ndarray())
                 if len(out) >= args.frames:
                     break
         return out
