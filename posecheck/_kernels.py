@@ -91,7 +91,7 @@ def _ankle_angle(knee, ankle, heel, toe, out):
         out[i] = 90.0 - ang
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _rolling_percentile(x, half, q, min_count, out):
     """out[i] = the q-th percentile (0–100, linear interpolation as ``np.percentile``) of
     the finite values of rows max(0, i − half) … i + half of ``x`` (n, m), all columns

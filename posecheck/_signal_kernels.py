@@ -119,7 +119,7 @@ def _mad_exceeds(buf, o, c, med, dv, c0):
     return dv > c0 * _sorted_mad(buf[o:], c, med)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _hampel(x, half, k, min_dev, replace_with_median, out, outlier):
     """Hampel identifier over a centred window of ``2*half + 1`` samples (truncated at ends).
 
@@ -218,7 +218,7 @@ def _pchip_slope(h_left, h_right, m_left, m_right):
     return (w1 + w2) / (w1 / m_left + w2 / m_right)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _fill_gaps(x, t, max_gap, out, filled):
     """Interpolate interior NaN runs whose bridged time ``t[b] - t[a] <= max_gap``.
 
@@ -390,7 +390,7 @@ def _filtfilt_lanes(x, rows, starts, nl, length, sos, zi, padlen, ext, out):
             out[r3, a3_ + j] = ext[edge + j, 3]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _lowpass(x, regular, sos, zi, padlen, min_run, out, pending):
     """Zero-lag filtering of every finite run of every row of ``x`` (m, n).
 

@@ -20,6 +20,7 @@ from scipy.interpolate import CubicSpline
 from scipy.signal import butter, sosfilt_zi, sosfiltfilt
 
 from posecheck import _signal_kernels as _k
+from posecheck import _split
 
 __all__ = ["FilterWarning", "butter_sos", "lowpass", "sampling_rate", "two_pass_correction",
            "two_pass_design_cutoff"]
@@ -152,7 +153,8 @@ def _lowpass_rows(rows: np.ndarray, t: np.ndarray, cutoff_hz: float, order: int,
     regular = np.abs(np.diff(t) * fs - 1.0) <= jitter_tol
     out = np.empty_like(rows)
     pending = np.empty(rows.shape, dtype=np.bool_)
-    _k._lowpass(rows, regular, sos, zi, 3 * (2 * sos.shape[0] + 1), MIN_RUN, out, pending)
+    _split.by_rows(_k._lowpass, (rows, regular, sos, zi, 3 * (2 * sos.shape[0] + 1), MIN_RUN, out,
+                                 pending), (0, 6, 7), *rows.shape)
     resampled = False
     if not regular.all():
         for r, a in zip(*np.nonzero(pending)):

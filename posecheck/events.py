@@ -31,7 +31,7 @@ import warnings
 
 import numpy as np
 
-from posecheck import _kernels
+from posecheck import _kernels, _split
 from posecheck.filtering import lowpass
 from posecheck.types import LANDMARK_INDEX as L
 from posecheck.types import GaitEvent
@@ -109,8 +109,8 @@ def ground_line(foot_y: np.ndarray, times: np.ndarray, leg_px: float,
     fps = 1.0 / float(np.median(np.diff(times)))
     half = max(2, int(round(GROUND_WINDOW_S * fps)))
     rough = np.empty(n)
-    _kernels._rolling_percentile(np.ascontiguousarray(foot_y, dtype=np.float64), half,
-                                 GROUND_PERCENTILE, 4, rough)
+    _split.by_windows(_kernels._rolling_percentile, np.ascontiguousarray(foot_y, dtype=np.float64),
+                      half, (half, GROUND_PERCENTILE, 4), rough)
     contact = np.zeros((n, 2), dtype=bool)
     with np.errstate(invalid="ignore"):
         for j in range(2):

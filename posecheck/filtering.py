@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from posecheck import _signal_kernels as _k
+from posecheck import _split
 from posecheck.butterworth import (
     MIN_RUN, FilterWarning, _check_times, _lowpass_rows, _rate, _rows, _unrows, butter_sos,
     lowpass, sampling_rate, two_pass_correction, two_pass_design_cutoff,
@@ -232,7 +233,8 @@ def smooth_pose(pose: PoseSequence, cfg: FilterConfig | None = None,
     if cfg.max_gap_s > 0:
         src = rows
         rows = np.empty_like(src)
-        _k._fill_gaps(src, t, cfg.max_gap_s + _GAP_EPS, rows, filled_rows)
+        _split.by_rows(_k._fill_gaps, (src, t, cfg.max_gap_s + _GAP_EPS, rows, filled_rows),
+                       (0, 3, 4), *src.shape)
     resampled = False
     if cfg.cutoff_hz is not None and n >= MIN_RUN:
         rows, resampled, lp_notes = _lowpass_rows(rows, t, cfg.cutoff_hz, cfg.order, cfg.jitter_tol)

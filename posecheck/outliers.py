@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from posecheck import _kernels
+from posecheck import _kernels, _split
 from posecheck import _signal_kernels as _k
 from posecheck.butterworth import MIN_RUN, _check_times, _lowpass_rows, _rate, _rows, _unrows
 from posecheck.types import check_landmark_xy
@@ -45,13 +45,14 @@ def _hampel_rows(rows: np.ndarray, t: np.ndarray, window_s: float, k: float, min
     mask = np.zeros(rows.shape, dtype=np.bool_)
     fs = _rate(t) if t.size >= 2 else 0.0
     if trend_hz is None or t.size < MIN_RUN or trend_hz >= 0.5 * fs:
-        _k._hampel(rows, half, k, min_dev, True, out, mask)
+        _split.by_rows(_k._hampel, (rows, half, k, min_dev, True, out, mask), (0, 5, 6), *rows.shape)
         return mask, out
 
     def trend_without(sub: np.ndarray, sub_mask: np.ndarray) -> np.ndarray:
         base = np.where(sub_mask, np.nan, sub)
         filled = np.empty_like(base)
-        _k._fill_gaps(base, t, window_s + _GAP_EPS, filled, np.empty(base.shape, np.bool_))
+        _split.by_rows(_k._fill_gaps, (base, t, window_s + _GAP_EPS, filled,
+                                       np.empty(base.shape, np.bool_)), (0, 3, 4), *base.shape)
         return _lowpass_rows(filled, t, trend_hz, order, jitter_tol)[0]
 
     finite = np.isfinite(rows)
@@ -64,7 +65,8 @@ def _hampel_rows(rows: np.ndarray, t: np.ndarray, window_s: float, k: float, min
         sub_mask = mask if every else mask[todo]
         resid = sub - trend_without(sub, sub_mask)
         new = np.empty(sub.shape, dtype=np.bool_)
-        _k._hampel(resid, half, k, min_dev, False, np.empty_like(sub), new)
+        _split.by_rows(_k._hampel, (resid, half, k, min_dev, False, np.empty_like(sub), new),
+                       (0, 5, 6), *resid.shape)
         # a sample rejected before whose trend is now unknown stays rejected
         new |= sub_mask & (finite if every else finite[todo]) & np.isnan(resid)
         changed = (new != sub_mask).any(axis=1)
@@ -73,7 +75,8 @@ def _hampel_rows(rows: np.ndarray, t: np.ndarray, window_s: float, k: float, min
     if not want_median:
         return mask, None
     trend = trend_without(rows, mask)
-    _k._hampel(rows - trend, half, k, min_dev, True, out, np.empty(rows.shape, np.bool_))
+    _split.by_rows(_k._hampel, (rows - trend, half, k, min_dev, True, out,
+                                np.empty(rows.shape, np.bool_)), (0, 5, 6), *rows.shape)
     return mask, out + trend
 
 
@@ -147,7 +150,8 @@ def fill_gaps(x, times, max_gap_s: float = 0.1) -> tuple[np.ndarray, np.ndarray]
         raise ValueError(f"max_gap_s must be >= 0 seconds, got {max_gap_s!r}")
     out = np.empty_like(rows)
     mask = np.empty(rows.shape, dtype=np.bool_)
-    _k._fill_gaps(rows, t, float(max_gap_s) + _GAP_EPS, out, mask)
+    _split.by_rows(_k._fill_gaps, (rows, t, float(max_gap_s) + _GAP_EPS, out, mask), (0, 3, 4),
+                   *rows.shape)
     return _unrows(out, shape), _unrows(mask, shape)
 
 
@@ -188,7 +192,8 @@ def implausible_poses(xy, times) -> np.ndarray:
     trunk = np.linalg.norm(0.5 * (xy[:, 11] + xy[:, 12]) - 0.5 * (xy[:, 23] + xy[:, 24]), axis=1)
     half = max(2, int(round(0.5 * TRUNK_WINDOW_S * _rate(t))))
     ref = np.empty(n)
-    _kernels._rolling_percentile(np.ascontiguousarray(trunk[:, None]), half, 50.0, 3, ref)
+    _split.by_windows(_kernels._rolling_percentile, np.ascontiguousarray(trunk[:, None]), half,
+                      (half, 50.0, 3), ref)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = trunk / ref
     return np.isfinite(ratio) & ((ratio < TRUNK_RATIO_MIN) | (ratio > TRUNK_RATIO_MAX))

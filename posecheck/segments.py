@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from posecheck import _kernels
+from posecheck import _kernels, _split
 from posecheck.butterworth import _check_times, _rate
 from posecheck.types import LANDMARK_INDEX as L
 from posecheck.types import check_landmark_xy
@@ -77,8 +77,9 @@ def view_cosine(xy, times) -> np.ndarray:
         ratio = np.fmax(sw, hw) / np.hypot(mid[:, 0], mid[:, 1])
     ratio[~np.isfinite(ratio)] = np.nan
     smooth = np.empty(n)
-    _kernels._rolling_percentile(np.ascontiguousarray(ratio[:, None]),
-                                 max(1, int(round(0.5 * VIEW_WINDOW_S * _rate(t)))), 50.0, 1, smooth)
+    half = max(1, int(round(0.5 * VIEW_WINDOW_S * _rate(t))))
+    _split.by_windows(_kernels._rolling_percentile, np.ascontiguousarray(ratio[:, None]), half,
+                      (half, 50.0, 1), smooth)
     sin = np.clip(smooth / WIDTH_PER_TRUNK, 0.0, 1.0)
     cos = np.sqrt(1.0 - sin * sin)
     return np.where(np.isfinite(cos), np.maximum(cos, MIN_VIEW_COSINE), 1.0)

@@ -251,3 +251,95 @@ def test_nanmean_and_last_before(rng):
     got = strides._last_before(ev, np.array([0.05, 0.1, 0.3, 0.5, 0.6, 2.0]))
     np.testing.assert_array_equal(got, [np.nan, np.nan, 0.1, 0.1, 0.5, 0.9])
     assert np.isnan(strides._last_before(np.array([]), np.array([1.0]))).all()
+
+
+# ------------------------------------------------------------------ parts on threads
+
+
+def _with_gaps(rng, shape, spike=True):
+    x = np.cumsum(rng.normal(0, 1, shape), axis=-1)
+    x[..., 100:104] = np.nan                         # a bridged gap
+    x[..., 300:360] = np.nan                         # a long one
+    if spike:
+        x[..., 50] += 40.0
+    return np.ascontiguousarray(x)
+
+
+@pytest.mark.parametrize("count", [2, 3, 7])
+def test_kernels_cut_into_row_parts_on_threads_give_the_same_numbers(rng, count):
+    """Hampel, gap filling and the low-pass run as row slices on the kernel threads
+    (``_split.by_rows``) write exactly what one call writes."""
+    from posecheck import _split
+
+    m, n = 11, 900
+    x = _with_gaps(rng, (m, n))
+    t = np.arange(n) / 120.0
+
+    def both(kernel, make_args, row_args):
+        one, cut = make_args(), make_args()
+        kernel(*one)
+        _split.by_rows(kernel, cut, row_args, m, n, count=count)
+        for a, b in zip(one, cut):
+            if isinstance(a, np.ndarray):
+                np.testing.assert_array_equal(a, b)
+        return one
+
+    out = both(K._hampel, lambda: (x, 12, 3.0, 0.5, True, np.empty_like(x),
+                                   np.empty(x.shape, np.bool_)), (0, 5, 6))
+    assert out[6][:, 50].all()                      # the spikes were found by every part
+    both(K._fill_gaps, lambda: (x, t, 0.05, np.empty_like(x), np.empty(x.shape, np.bool_)),
+         (0, 3, 4))
+    sos, zi = butterworth._design(10.0, 120.0, 2)
+    regular = np.ones(n - 1, dtype=np.bool_)
+    out = both(K._lowpass, lambda: (x, regular, sos, zi, 15, 4, np.empty_like(x),
+                                    np.empty(x.shape, np.bool_)), (0, 6, 7))
+    assert np.isfinite(out[6][:, 200]).all() and not np.array_equal(out[6][:, 200], x[:, 200])
+
+
+@pytest.mark.parametrize("half", [1, 8, 60])
+@pytest.mark.parametrize("count", [2, 5])
+def test_window_kernel_cut_in_time_gives_the_same_numbers(rng, half, count):
+    """The rolling percentile run on time slices with ``half`` samples of context
+    (``_split.by_windows``) equals one call, at the clip's ends and at every cut."""
+    from posecheck import _kernels, _split
+
+    x = _with_gaps(rng, (2, 1000)).T.copy()          # (n, 2): time on axis 0
+    one, cut = np.empty(1000), np.full(1000, -1.0)
+    _kernels._rolling_percentile(x, half, 20.0, 4, one)
+    _split.by_windows(_kernels._rolling_percentile, x, half, (half, 20.0, 4), cut, count=count)
+    np.testing.assert_array_equal(one, cut)
+
+
+def test_large_inputs_take_the_threaded_path_with_the_same_result(rng, monkeypatch):
+    """Above the size threshold the public wrappers cut their work into parts; the
+    result of the whole chain equals the one-call path (threshold raised)."""
+    from posecheck import _split
+
+    parts_run = []
+    real = _split._run
+    monkeypatch.setattr(_split, "_run", lambda calls: (parts_run.append(len(calls)), real(calls)))
+    monkeypatch.setattr("posecheck.parallel.usable_cores", lambda: 2)
+    x = _with_gaps(rng, (12, 8000)).T.copy()           # (n, 12): time on axis 0
+    t = np.arange(8000) / 120.0
+    cut = outliers.hampel(x, t, trend_hz=10.0), outliers.fill_gaps(x, t, 0.05), \
+        butterworth.lowpass(np.nan_to_num(x), t, 10.0)
+    assert max(parts_run) == 2
+    monkeypatch.setattr(_split, "MIN_SAMPLES", 10**12)
+    parts_run.clear()
+    one = outliers.hampel(x, t, trend_hz=10.0), outliers.fill_gaps(x, t, 0.05), \
+        butterworth.lowpass(np.nan_to_num(x), t, 10.0)
+    assert max(parts_run, default=1) == 1
+    for a, b in zip(one, cut):
+        for u, v in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,)):
+            np.testing.assert_array_equal(u, v)
+
+
+def test_an_error_in_a_part_reaches_the_caller():
+    from posecheck import _split
+
+    def kernel(x):
+        if x[0] >= 5:
+            raise ValueError("part two failed")
+
+    with pytest.raises(ValueError, match="part two"):
+        _split.by_rows(kernel, (np.arange(10),), (0,), 10, 1, count=2)
