@@ -29,7 +29,7 @@ MIN_SAMPLES = 10_000
 #: ... and so do window kernels with fewer samples x window lengths
 MIN_WINDOW_WORK = 100_000
 
-_POOL: list = [None]  # the executor, created on first use (never from a pool thread)
+_POOL: list = [None]  # the executor, created on first use (its parts never submit parts)
 _POOL_LOCK = threading.Lock()
 
 
