@@ -94,7 +94,7 @@ def by_rows(kernel: Callable, args: Sequence, row_args: Sequence[int], m: int, n
 
 def by_windows(kernel: Callable, x: np.ndarray, half: int, args: Sequence, out: np.ndarray,
                count: int | None = None) -> None:
-    """``kernel(x, *args, out)`` for a kernel whose ``out[i]`` depends on ``x[i - half :
+    """``kernel(x, half, *args, out)`` for a kernel whose ``out[i]`` depends on ``x[i - half :
     i + half + 1]`` only (truncated at the ends of ``x``), run on time slices: each part
     reads ``x`` with ``half`` samples of context on both sides and writes its own range of
     ``out`` (axis 0 = time for both). ``count`` parts (default: :func:`workers_for` of
@@ -103,7 +103,7 @@ def by_windows(kernel: Callable, x: np.ndarray, half: int, args: Sequence, out: 
     if count is None:
         count = workers_for(x.size * (2 * half + 1), MIN_WINDOW_WORK)
     if count <= 1 or n <= 2 * half + 1:
-        kernel(x, *args, out)
+        kernel(x, half, *args, out)
         return
 
     def call(a: int, b: int) -> Callable[[], None]:
@@ -111,7 +111,7 @@ def by_windows(kernel: Callable, x: np.ndarray, half: int, args: Sequence, out: 
         tmp = np.empty((hi - lo,) + out.shape[1:], dtype=out.dtype)
 
         def run() -> None:
-            kernel(x[lo:hi], *args, tmp)
+            kernel(x[lo:hi], half, *args, tmp)
             out[a:b] = tmp[a - lo: b - lo]
         return run
 

@@ -110,7 +110,7 @@ def ground_line(foot_y: np.ndarray, times: np.ndarray, leg_px: float,
     half = max(2, int(round(GROUND_WINDOW_S * fps)))
     rough = np.empty(n)
     _split.by_windows(_kernels._rolling_percentile, np.ascontiguousarray(foot_y, dtype=np.float64),
-                      half, (half, GROUND_PERCENTILE, 4), rough)
+                      half, (GROUND_PERCENTILE, 4), rough)
     contact = np.zeros((n, 2), dtype=bool)
     with np.errstate(invalid="ignore"):
         for j in range(2):

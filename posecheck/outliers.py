@@ -193,7 +193,7 @@ def implausible_poses(xy, times) -> np.ndarray:
     half = max(2, int(round(0.5 * TRUNK_WINDOW_S * _rate(t))))
     ref = np.empty(n)
     _split.by_windows(_kernels._rolling_percentile, np.ascontiguousarray(trunk[:, None]), half,
-                      (half, 50.0, 3), ref)
+                      (50.0, 3), ref)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = trunk / ref
     return np.isfinite(ratio) & ((ratio < TRUNK_RATIO_MIN) | (ratio > TRUNK_RATIO_MAX))

@@ -79,7 +79,7 @@ def view_cosine(xy, times) -> np.ndarray:
     smooth = np.empty(n)
     half = max(1, int(round(0.5 * VIEW_WINDOW_S * _rate(t))))
     _split.by_windows(_kernels._rolling_percentile, np.ascontiguousarray(ratio[:, None]), half,
-                      (half, 50.0, 1), smooth)
+                      (50.0, 1), smooth)
     sin = np.clip(smooth / WIDTH_PER_TRUNK, 0.0, 1.0)
     cos = np.sqrt(1.0 - sin * sin)
     return np.where(np.isfinite(cos), np.maximum(cos, MIN_VIEW_COSINE), 1.0)

@@ -306,7 +306,7 @@ def test_window_kernel_cut_in_time_gives_the_same_numbers(rng, half, count):
     x = _with_gaps(rng, (2, 1000)).T.copy()          # (n, 2): time on axis 0
     one, cut = np.empty(1000), np.full(1000, -1.0)
     _kernels._rolling_percentile(x, half, 20.0, 4, one)
-    _split.by_windows(_kernels._rolling_percentile, x, half, (half, 20.0, 4), cut, count=count)
+    _split.by_windows(_kernels._rolling_percentile, x, half, (20.0, 4), cut, count=count)
     np.testing.assert_array_equal(one, cut)
 
 
