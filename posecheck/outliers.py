@@ -15,6 +15,7 @@ import numpy as np
 from posecheck import _kernels, _split
 from posecheck import _signal_kernels as _k
 from posecheck.butterworth import MIN_RUN, _check_times, _lowpass_rows, _rate, _rows, _unrows
+from posecheck.types import LANDMARK_INDEX as L
 from posecheck.types import check_landmark_xy
 
 __all__ = ["MIN_HAMPEL_HALF", "fill_gaps", "hampel", "implausible_poses"]
@@ -189,7 +190,8 @@ def implausible_poses(xy, times) -> np.ndarray:
     n = xy.shape[0]
     if n < 3:
         return np.zeros(n, dtype=bool)
-    trunk = np.linalg.norm(0.5 * (xy[:, 11] + xy[:, 12]) - 0.5 * (xy[:, 23] + xy[:, 24]), axis=1)
+    trunk = np.linalg.norm(0.5 * (xy[:, L["left_shoulder"]] + xy[:, L["right_shoulder"]])
+                           - 0.5 * (xy[:, L["left_hip"]] + xy[:, L["right_hip"]]), axis=1)
     half = max(2, int(round(0.5 * TRUNK_WINDOW_S * _rate(t))))
     ref = np.empty(n)
     _split.by_windows(_kernels._rolling_percentile, np.ascontiguousarray(trunk[:, None]), half,

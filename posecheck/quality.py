@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from posecheck.events import warn_low_fps
+from posecheck.segments import width_per_trunk
 from posecheck.types import LANDMARK_INDEX as L
 from posecheck.types import Kinematics, PoseSequence
 
@@ -44,18 +45,7 @@ def kinematics_warnings(pose: PoseSequence, kin: Kinematics, strides) -> list[st
         w = warn_low_fps(fps)
         if w:
             out.append(w)
-    xy = kin.xy
-    # trunk length and shoulder/hip widths in the image (px), component-wise (no temporaries
-    # of the whole landmark array)
-    tx = 0.5 * (xy[:, L["left_shoulder"], 0] + xy[:, L["right_shoulder"], 0]) \
-        - 0.5 * (xy[:, L["left_hip"], 0] + xy[:, L["right_hip"], 0])
-    ty = 0.5 * (xy[:, L["left_shoulder"], 1] + xy[:, L["right_shoulder"], 1]) \
-        - 0.5 * (xy[:, L["left_hip"], 1] + xy[:, L["right_hip"], 1])
-    trunk = np.sqrt(tx * tx + ty * ty)
-    sw = np.abs(xy[:, L["left_shoulder"], 0] - xy[:, L["right_shoulder"], 0])
-    hw = np.abs(xy[:, L["left_hip"], 0] - xy[:, L["right_hip"], 0])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = _nanmedian(np.fmax(sw, hw) / trunk)
+    ratio = _nanmedian(width_per_trunk(kin.xy))
     if np.isfinite(ratio) and ratio > MAX_WIDTH_RATIO:
         out.append(f"the camera does not look side-on: shoulders/hips appear {ratio:.0%} as wide "
                    f"as the trunk is long; film square to the running lane (angles read smaller "

@@ -50,6 +50,21 @@ MIN_VIEW_COSINE = 0.3
 _SHANKS = ((L["left_knee"], L["left_ankle"]), (L["right_knee"], L["right_ankle"]))
 
 
+def width_per_trunk(xy: np.ndarray) -> np.ndarray:
+    """Per frame: the larger of the shoulder and hip separations along x over the trunk
+    length (shoulder midpoint → hip midpoint), in the image; ~0 side-on, ~0.8 from the
+    front (:data:`WIDTH_PER_TRUNK`). ``xy``: (n, 33, 2) pixels; returns (n,), NaN where a
+    landmark is missing or the trunk has no length."""
+    sw = np.abs(xy[:, L["left_shoulder"], 0] - xy[:, L["right_shoulder"], 0])
+    hw = np.abs(xy[:, L["left_hip"], 0] - xy[:, L["right_hip"], 0])
+    mid = 0.5 * (xy[:, L["left_shoulder"]] + xy[:, L["right_shoulder"]]) \
+        - 0.5 * (xy[:, L["left_hip"]] + xy[:, L["right_hip"]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.fmax(sw, hw) / np.hypot(mid[:, 0], mid[:, 1])
+    ratio[~np.isfinite(ratio)] = np.nan
+    return ratio
+
+
 def view_cosine(xy, times) -> np.ndarray:
     """Per-frame cosine of the camera's angle θ off side-on, from how wide the body looks.
 
@@ -69,13 +84,7 @@ def view_cosine(xy, times) -> np.ndarray:
     n = xy.shape[0]
     if n < 2:
         return np.ones(n)
-    sw = np.abs(xy[:, L["left_shoulder"], 0] - xy[:, L["right_shoulder"], 0])
-    hw = np.abs(xy[:, L["left_hip"], 0] - xy[:, L["right_hip"], 0])
-    mid = 0.5 * (xy[:, L["left_shoulder"]] + xy[:, L["right_shoulder"]]) \
-        - 0.5 * (xy[:, L["left_hip"]] + xy[:, L["right_hip"]])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.fmax(sw, hw) / np.hypot(mid[:, 0], mid[:, 1])
-    ratio[~np.isfinite(ratio)] = np.nan
+    ratio = width_per_trunk(xy)
     smooth = np.empty(n)
     half = max(1, int(round(0.5 * VIEW_WINDOW_S * _rate(t))))
     _split.by_windows(_kernels._rolling_percentile, np.ascontiguousarray(ratio[:, None]), half,
@@ -142,7 +151,7 @@ def restore_shank_length(xy, times, cos_view=None,
         with np.errstate(invalid="ignore", divide="ignore"):
             # half the shortfall, as a share of the current length (0 where not short)
             half = np.where(ok, 0.5 * (ref / sagittal - 1.0), 0.0)
-        step = np.maximum(half, 0.0)[:, None] * shank
-        out[:, k] = xy[:, k] - step
-        out[:, a] = xy[:, a] + step
+        shift = np.maximum(half, 0.0)[:, None] * shank
+        out[:, k] = xy[:, k] - shift
+        out[:, a] = xy[:, a] + shift
     return out, refs
