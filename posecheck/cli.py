@@ -244,5 +244,17 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
+def entry() -> int:
+    """The ``posecheck`` console script: :func:`main` in a process whose native log lines
+    (MediaPipe's C++ INFO lines, written straight to fd 2 at any time, garbage collection and
+    exit included) are dropped, so stderr holds only posecheck's own lines. ``--debug``
+    keeps them."""
+    if "--debug" not in sys.argv[1:]:
+        from posecheck.native_stderr import route_native_stderr_away
+
+        route_native_stderr_away()
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

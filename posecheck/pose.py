@@ -20,13 +20,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from posecheck.native_stderr import native_stderr_silenced
 from posecheck.types import N_LANDMARKS, PoseSequence
 
 if TYPE_CHECKING:  # config imports the kinematics stack (scipy, numba): not in workers
     from posecheck.config import PoseConfig
 
-_STDERR_LOCK = threading.Lock()
-_STDERR_USERS = [0, -1]     # threads inside _native_stderr_silenced, saved fd 2
 _CREATE_LOCK = threading.Lock()  # one landmarker built at a time (see _one_core_if)
 #: read MediaPipe's C results straight into arrays (see ``_Landmarker._detect_raw``)
 FAST_RESULTS = True
@@ -39,37 +38,6 @@ def _timestamp_ms(time_s: float, last_ms: int) -> int:
     """Integer milliseconds for MediaPipe, forced strictly increasing (≥ last + 1)."""
     ms = int(round(time_s * 1000.0))
     return ms if ms > last_ms else last_ms + 1
-
-
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """Silence C++ log lines (TFLite/glog INFO and warnings) written straight to fd 2.
-
-    MediaPipe prints them while creating the graph and on the first frame; they mean nothing
-    to a coach and break the progress bar. Python exceptions still carry their messages.
-    fd 2 is shared by the whole process: with several threads inside, the first one in
-    redirects it and the last one out restores it.
-    """
-    with _STDERR_LOCK:
-        if _STDERR_USERS[0] == 0:
-            try:
-                saved = os.dup(2)
-            except OSError:  # no usable fd 2 (e.g. some embedded interpreters)
-                saved = -1
-            if saved >= 0:
-                with open(os.devnull, "w") as null:
-                    os.dup2(null.fileno(), 2)
-            _STDERR_USERS[1] = saved
-        _STDERR_USERS[0] += 1
-    try:
-        yield
-    finally:
-        with _STDERR_LOCK:
-            _STDERR_USERS[0] -= 1
-            if _STDERR_USERS[0] == 0 and _STDERR_USERS[1] >= 0:
-                os.dup2(_STDERR_USERS[1], 2)
-                os.close(_STDERR_USERS[1])
-                _STDERR_USERS[1] = -1
 
 
 @contextlib.contextmanager
@@ -164,13 +132,14 @@ class PoseEstimator:
             min_tracking_confidence=cfg.min_tracking_confidence,
         )
         os.environ.setdefault("GLOG_minloglevel", "2")
-        with _native_stderr_silenced():
+        with native_stderr_silenced():
             self._landmarker = vision.PoseLandmarker.create_from_options(options)
         return self
 
     def __exit__(self, *exc) -> None:
         if self._landmarker is not None:
-            self._landmarker.close()
+            with native_stderr_silenced():  # native lines come with the close too
+                self._landmarker.close()
             self._landmarker = None
 
     def estimate(self, rgb: np.ndarray, time_s: float) -> dict[str, np.ndarray] | None:
@@ -182,7 +151,7 @@ class PoseEstimator:
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB,
                                data=np.ascontiguousarray(rgb))
         if self._frames_seen < 2:  # native warnings come with the first frames only
-            with _native_stderr_silenced():
+            with native_stderr_silenced():
                 result = self._landmarker.detect_for_video(image, ms)
         else:
             result = self._landmarker.detect_for_video(image, ms)
@@ -223,7 +192,7 @@ class _Landmarker:
             min_tracking_confidence=config.min_tracking_confidence,
         )
         os.environ.setdefault("GLOG_minloglevel", "2")
-        with _CREATE_LOCK, _native_stderr_silenced(), _one_core_if(one_thread):
+        with _CREATE_LOCK, native_stderr_silenced(), _one_core_if(one_thread):
             self._lm = vision.PoseLandmarker.create_from_options(options)
         self._calls = self._hits = 0
 
@@ -232,7 +201,7 @@ class _Landmarker:
                                data=np.ascontiguousarray(rgb))
         # native warnings come with the first calls and the first calls that find a person
         quiet = self._calls < 2 or self._hits < 2
-        with (_native_stderr_silenced() if quiet else contextlib.nullcontext()):
+        with (native_stderr_silenced() if quiet else contextlib.nullcontext()):
             out = self._detect_raw(image, ms) if FAST_RESULTS else None
             if out is None:
                 result = (self._lm.detect_for_video(image, ms) if self._video
@@ -292,7 +261,8 @@ class _Landmarker:
 
     def close(self) -> None:
         if self._lm is not None:
-            self._lm.close()
+            with native_stderr_silenced():  # native lines come with the close too
+                self._lm.close()
             self._lm = None
 
 

@@ -1,6 +1,7 @@
 """The posecheck CLI: bad inputs give one line and a non-zero status, never a traceback."""
 
-
+import re
+from pathlib import Path
 
 from posecheck.cli import ProgressBar, main
 
@@ -55,3 +56,50 @@ def test_models_list_runs(capsys):
     assert main(["models", "list"]) == 0
     out = capsys.readouterr().out
     assert "lite" in out and "OK" in out
+
+
+# posecheck's own stderr lines: the progress bar (redrawn with \r) and one-line messages
+_OWN_STDERR = re.compile(r"^(pose|video)\s+(\[[#.]+\]\s+\d+%\s+\d+/\d+ frames|\d+ frames)(\s+\d+ fps)?\s*$"
+                         r"|^posecheck: ")
+
+
+def _run_cli_on_a_terminal(args, cwd):
+    """Run ``posecheck ARGS`` with stderr on a pseudo-terminal (so the progress bar is drawn,
+    as a user sees it) and stdout captured; return (exit status, stdout, stderr text)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "posecheck.cli", *map(str, args)], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    out = proc.stdout.read().decode()
+    proc.wait(timeout=300)
+    os.close(master)
+    return proc.returncode, out, b"".join(chunks).decode(errors="replace")
+
+
+def test_analyze_writes_only_posecheck_lines_on_stderr(tmp_path):
+    """Nothing but the progress bar and posecheck's own messages reaches stderr: native log
+    lines of MediaPipe (at creation, on every call, at close, at garbage collection and at
+    exit) are kept off it, whatever mediapipe version is installed."""
+    sample = Path(__file__).resolve().parent.parent / "sample_videos" / "front_side_60fps.mp4"
+    code, out, err = _run_cli_on_a_terminal(
+        ["analyze", sample, "--out", tmp_path / "out", "--no-video", "--model", "lite"], tmp_path)
+    assert code == 0, err
+    assert "wrote" in out
+    pieces = [p.strip() for p in re.split(r"[\r\n]+", err) if p.strip()]
+    assert any(p.startswith("pose") and "%" in p for p in pieces), err  # the bar was drawn
+    foreign = [p for p in pieces if not _OWN_STDERR.match(p)]
+    assert not foreign, foreign

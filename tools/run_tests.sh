@@ -2,7 +2,9 @@
 # The README's test command: install what the tests need, then run them.
 #   - system packages (as root, with apt): libGL/glib for OpenCV, npm for the model-build
 #     tests, Debian's chromium for the app's real-browser test;
-#   - posecheck with its test extra (pip);
+#   - posecheck with its test extra (pip), at the versions pinned in requirements/test.lock;
+#     POSECHECK_DEPS=newest instead takes the newest versions the resolver picks today
+#     (pyproject.toml's ranges), to check that the suite still passes with them;
 #   - the @mediapipe/pose npm package that the model-rebuild tests compare against (fetching
 #     it is an install step, like pip; the tests themselves never download anything).
 # .ci/run calls this script.
@@ -25,7 +27,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
-"$PY" -m pip install --quiet --disable-pip-version-check -e ".[test]"
+case "${POSECHECK_DEPS:-locked}" in
+  locked) "$PY" -m pip install --quiet --disable-pip-version-check -c requirements/test.lock -e ".[test]" ;;
+  newest) "$PY" -m pip install --quiet --disable-pip-version-check --upgrade --upgrade-strategy eager -e ".[test]" ;;
+  *) echo "POSECHECK_DEPS must be 'locked' or 'newest'" >&2; exit 2 ;;
+esac
 
 TGZ=.cache/mediapipe-pose-0.5.1675469404.tgz
 if [ ! -f "$TGZ" ]; then
