@@ -1,13 +1,10 @@
-"""posecheck's web app: ``streamlit run app.py`` (from the repository root).
+"""posecheck's web app for ``streamlit run app.py`` (from the repository root, so that
+``.streamlit/config.toml`` is read). ``posecheck app`` serves the same page from the installed
+package without a checkout.
 
-A thin layer: the page flow is :func:`posecheck.ui.st_app.main`, which calls
-:func:`posecheck.analyze_video` and the exporters. Streamlit is imported only here and in
-``posecheck/ui/st_*.py``.
+A thin shim: the page is :func:`posecheck.ui.streamlit_app.run`.
 """
 
-import streamlit as st
+from posecheck.ui.streamlit_app import run
 
-from posecheck.ui.st_app import main
-
-st.set_page_config(page_title="posecheck – sprint technique", page_icon="🏃", layout="wide")
-main()
+run()

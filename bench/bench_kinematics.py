@@ -129,7 +129,7 @@ def _timed(targets: list[tuple[object, str, str]], acc: dict[str, float]):
 
 def stage_times(pose) -> dict[str, float]:
     """Warm wall times (ms) of the stages of one core call."""
-    import posecheck.kinematics as kin_mod
+    import posecheck.kinematics.chain as kin_mod
     import posecheck.pipeline as pipe
     from posecheck.config import KinematicsConfig
 

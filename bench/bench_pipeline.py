@@ -66,7 +66,7 @@ _STAGES = {
     "bare": r"""
 import time, cv2, mediapipe as mp
 from mediapipe.tasks.python import BaseOptions, vision
-from posecheck.models import resolve_model
+from posecheck.pose.models import resolve_model
 opts = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(resolve_model(MODEL))),
                                     running_mode=vision.RunningMode.VIDEO)
 c0 = os.times(); t0 = time.perf_counter(); n = 0
@@ -92,7 +92,7 @@ _core = pl.analyze_kinematics
 import threading
 def _timed(*a, **k):
     if threading.current_thread() is not threading.main_thread():
-        return _core(*a, **k)  # posecheck.parallel's numba warm-up, off the critical path
+        return _core(*a, **k)  # posecheck.pose.parallel's numba warm-up, off the critical path
     t = time.perf_counter()
     try:
         return _core(*a, **k)
@@ -107,7 +107,7 @@ RESULT = {"frames": a.pose.n_frames, "seconds": time.perf_counter() - t0, "kin_s
 import time
 from posecheck import analyze_video
 from posecheck.config import Config, PoseConfig
-from posecheck.export import write_outputs
+from posecheck.report.export import write_outputs
 import mediapipe
 t0 = time.perf_counter()
 a = analyze_video(CLIP, Config(pose=PoseConfig(model=MODEL, workers=WORKERS)))

@@ -5,7 +5,7 @@ two pose threads share the machine. This measures the parts on their own, each f
 thread and then on two threads at once (same work per thread), on the same decoded frames:
 
 * ``decode``  — PyAV H.264 decode + RGB conversion, one decoder thread per stream;
-* ``detect``  — a VIDEO-mode landmarker (one-thread XNNPACK pool, as posecheck.parallel
+* ``detect``  — a VIDEO-mode landmarker (one-thread XNNPACK pool, as posecheck.pose.parallel
   makes them) on frames already in memory;
 * ``control`` — a compute-bound C loop that releases the GIL (SHA-256 of 64 MB), to tell the
   machine's own scaling from the workload's.
@@ -45,8 +45,8 @@ def main() -> int:
     from av.video.reformatter import VideoReformatter
 
     from posecheck.config import PoseConfig
-    from posecheck.models import resolve_model
-    from posecheck.pose import _Landmarker
+    from posecheck.pose.models import resolve_model
+    from posecheck.pose.landmarker import _Landmarker
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("clip", nargs="?", default=str(ROOT / "sample_videos" / "front_side_60fps.mp4"))

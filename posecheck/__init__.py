@@ -5,7 +5,7 @@ Importing the package has no side effects; heavy modules load on first use.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from posecheck._version import __version__
 __all__ = ["analyze_video", "Config", "__version__"]
 
 

@@ -11,10 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from posecheck import __version__
-from posecheck.config import (MODEL_VARIANTS, Config, KinematicsConfig, OutputConfig, PoseConfig,
-                              VideoConfig)
-from posecheck.athlete_choice import ATHLETE_RULES
+from posecheck._version import __version__
+from posecheck.config import (ATHLETE_RULES, MODEL_VARIANTS, Config, KinematicsConfig,
+                              OutputConfig, PoseConfig, VideoConfig)
 from posecheck.errors import PosecheckError
 
 
@@ -121,6 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--quiet", action="store_true", help="no progress bar")
     cmp_.add_argument("--debug", action="store_true", help="show the full traceback of unexpected errors")
 
+    app = sub.add_parser("app", help="start the web app (Streamlit) and print its address")
+    app.add_argument("--port", type=int, default=8501, help="port to serve on (default 8501)")
+    app.add_argument("--host", default="localhost",
+                     help="address to listen on (default localhost; 0.0.0.0 = reachable from a "
+                          "phone on the same network)")
+    app.add_argument("--browser", action="store_true", help="also open the app in a web browser")
+
     models = sub.add_parser("models", help="manage the offline pose models")
     msub = models.add_subparsers(dest="models_command", required=True)
     fetch = msub.add_parser("fetch", help="build a pose model (e.g. heavy) from the @mediapipe/pose npm package")
@@ -133,10 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from posecheck.export import write_outputs
+    from posecheck.report.export import write_outputs
     from posecheck.pipeline import analyze_video
 
-    from posecheck.video_io import check_file
+    from posecheck.video.reader import check_file
 
     clip: Path = args.clip
     check_file(clip)  # missing / folder / empty: say so before anything else
@@ -152,7 +158,7 @@ def _analyze(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    from posecheck.outdir import check_output_dir, staged_output
+    from posecheck.report.outdir import check_output_dir, staged_output
 
     bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
     try:
@@ -181,8 +187,8 @@ def _analyze(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     """``posecheck compare``: analyse both clips, write the comparison (see docs/app.md)."""
-    from posecheck.compare_run import run_compare
-    from posecheck.video_io import check_file
+    from posecheck.compare.run import run_compare
+    from posecheck.video.reader import check_file
 
     for clip in (args.before, args.after):
         check_file(clip)
@@ -197,7 +203,7 @@ def _compare(args: argparse.Namespace) -> int:
             touchdown=args.touchdown - 1, height=args.height, force=args.force, progress=bar)
     finally:
         bar.close()
-    from posecheck.compare_report import headline
+    from posecheck.compare.report import headline
 
     print(headline(comparison))
     for m in comparison.metrics:
@@ -207,8 +213,24 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _app(args: argparse.Namespace) -> int:
+    """``posecheck app``: serve the packaged Streamlit app until interrupted."""
+    import subprocess
+
+    from posecheck.ui.server import app_command
+
+    if not 1 <= args.port <= 65535:
+        raise UsageError("--port must be between 1 and 65535")
+    shown = "localhost" if args.host in ("0.0.0.0", "::") else args.host
+    print(f"posecheck app: http://{shown}:{args.port}  (Ctrl+C to stop)", flush=True)
+    try:
+        return subprocess.call(app_command(args.host, args.port, args.browser))
+    except KeyboardInterrupt:
+        return 0
+
+
 def _models(args: argparse.Namespace) -> int:
-    from posecheck import models
+    from posecheck.pose import models
 
     if args.models_command == "fetch":
         path = models.fetch_model(args.variant, args.dir, args.tarball, force=args.force)
@@ -222,13 +244,22 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, quiet_native: bool = False) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status.
+    ``quiet_native``: for ``analyze`` and ``compare``, drop the native log lines that
+    MediaPipe writes straight to fd 2 for the rest of the process (see :func:`entry`)."""
     args = build_parser().parse_args(argv)
+    if quiet_native and args.command in ("analyze", "compare") and not args.debug:
+        from posecheck.pose.native_stderr import route_native_stderr_away
+
+        route_native_stderr_away()
     try:
         if args.command == "analyze":
             return _analyze(args)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "app":
+            return _app(args)
         return _models(args)
     except PosecheckError as exc:
         print(f"posecheck: error: {exc}", file=sys.stderr)
@@ -249,11 +280,7 @@ def entry() -> int:
     (MediaPipe's C++ INFO lines, written straight to fd 2 at any time, garbage collection and
     exit included) are dropped, so stderr holds only posecheck's own lines. ``--debug``
     keeps them."""
-    if "--debug" not in sys.argv[1:]:
-        from posecheck.native_stderr import route_native_stderr_away
-
-        route_native_stderr_away()
-    return main()
+    return main(quiet_native=True)
 
 
 if __name__ == "__main__":

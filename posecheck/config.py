@@ -7,12 +7,13 @@ Build one with keyword arguments and :func:`dataclasses.replace`, e.g.::
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from posecheck.filtering import FilterConfig
-
 MODEL_VARIANTS = ("lite", "full", "heavy")
+#: who to analyse when several people are in view (see :mod:`posecheck.pose.choice`)
+ATHLETE_RULES = ("auto", "largest", "longest", "leftmost", "rightmost", "top", "bottom")
 
 
 @dataclass(frozen=True)
@@ -37,19 +38,20 @@ class PoseConfig:
 
     Attributes:
         model: ``lite``, ``full`` (default) or ``heavy``.
-        model_dir: directory with ``pose_landmarker_<model>.task``; ``None`` = posecheck's
-            ``models/`` (or ``$POSECHECK_MODEL_DIR``).
+        model_dir: directory with ``pose_landmarker_<model>.task``; ``None`` = search
+            ``$POSECHECK_MODEL_DIR``, the package's models, the user cache
+            (:func:`posecheck.pose.models.resolve_model`).
         min_detection_confidence, min_presence_confidence, min_tracking_confidence:
             MediaPipe thresholds in [0, 1].
         athlete: which person to analyse when several are found (see
-            :mod:`posecheck.athlete`): ``auto`` (tracked longest and largest), ``largest``,
+            :mod:`posecheck.pose.tracking`): ``auto`` (tracked longest and largest), ``largest``,
             ``longest``, ``leftmost``, ``rightmost``, ``top``, ``bottom``.
         max_people: at most this many people are tracked at once (1-6).
         roi_search: search zoomed tiles of the frame when the whole-frame detector finds
             nobody (far-away athletes); off = whole-frame detection only.
         workers: worker threads for pose inference and the annotated video (``None`` or
             0 = the usable cores, fewer for short clips; 1 = a single stream in this
-            process; see :mod:`posecheck.parallel`).
+            process; see :mod:`posecheck.pose.parallel`).
     """
 
     model: str = "full"
@@ -63,8 +65,6 @@ class PoseConfig:
     workers: int | None = None
 
     def __post_init__(self) -> None:
-        from posecheck.athlete_choice import ATHLETE_RULES
-
         if self.athlete not in ATHLETE_RULES:
             raise ValueError(f"athlete must be one of {', '.join(ATHLETE_RULES)}, not {self.athlete!r}")
         if self.workers is not None and not 0 <= self.workers <= 64:
@@ -97,21 +97,76 @@ class OutputConfig:
 
 
 @dataclass(frozen=True)
+class FilterConfig:
+    """Settings of :func:`posecheck.signals.filtering.smooth_pose`. All times in real seconds, frequencies in real Hz.
+
+    Attributes:
+        cutoff_hz: -3 dB cut-off of the whole zero-lag low-pass (after the two-pass
+            correction). ``None`` disables low-pass filtering. Default 10 Hz (see docs).
+        order: order of the Butterworth filter applied in *each* of the two passes
+            (2 = the classic biomechanics "4th-order zero-lag" filter).
+        max_gap_s: bridge NaN runs whose surrounding finite samples are at most this many
+            seconds apart; ``0`` disables gap filling.
+        hampel_window_s: full length of the Hampel window; ``None`` disables outlier
+            rejection. Converted to ``half = max(3, round(window_s * fs / 2))`` samples.
+        hampel_k: threshold in robust standard deviations (k · 1.4826 · MAD). The test runs
+            on the residual from a low-pass trend at ``min(cutoff_hz, fs / 8)`` Hz
+            (``trend_hz`` of :func:`hampel`), or on the raw values when ``cutoff_hz`` is
+            ``None``.
+        hampel_min_dev: floor of the Hampel threshold in the series' units (pixels for
+            landmarks), so that sub-pixel wiggles in near-constant windows (MAD ≈ 0, e.g.
+            duplicated frames) are never called outliers.
+        jitter_tol: largest relative deviation of a frame interval from the median one that
+            is filtered as if uniform; runs with more irregular times are resampled.
+        min_visibility: landmarks with MediaPipe visibility below this are treated as
+            missing before anything else; ``None`` keeps every detected landmark.
+    """
+
+    cutoff_hz: float | None = 10.0
+    order: int = 2
+    max_gap_s: float = 0.1
+    hampel_window_s: float | None = 0.2
+    hampel_k: float = 3.0
+    hampel_min_dev: float = 1.0
+    jitter_tol: float = 0.05
+    min_visibility: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.cutoff_hz is not None and not (math.isfinite(self.cutoff_hz) and self.cutoff_hz > 0):
+            raise ValueError(f"cutoff_hz must be a positive number of Hz or None, got {self.cutoff_hz!r}")
+        if not isinstance(self.order, int) or not 1 <= self.order <= 8:
+            raise ValueError(f"order must be an integer from 1 to 8, got {self.order!r}")
+        if not (math.isfinite(self.max_gap_s) and self.max_gap_s >= 0):
+            raise ValueError(f"max_gap_s must be >= 0 seconds, got {self.max_gap_s!r}")
+        if self.hampel_window_s is not None and not (
+                math.isfinite(self.hampel_window_s) and self.hampel_window_s > 0):
+            raise ValueError(f"hampel_window_s must be > 0 seconds or None, got {self.hampel_window_s!r}")
+        if not (math.isfinite(self.hampel_k) and self.hampel_k > 0):
+            raise ValueError(f"hampel_k must be > 0, got {self.hampel_k!r}")
+        if not (math.isfinite(self.hampel_min_dev) and self.hampel_min_dev >= 0):
+            raise ValueError(f"hampel_min_dev must be >= 0, got {self.hampel_min_dev!r}")
+        if not (math.isfinite(self.jitter_tol) and self.jitter_tol >= 0):
+            raise ValueError(f"jitter_tol must be >= 0, got {self.jitter_tol!r}")
+        if self.min_visibility is not None and not 0.0 <= self.min_visibility <= 1.0:
+            raise ValueError(f"min_visibility must be in [0, 1] or None, got {self.min_visibility!r}")
+
+
+@dataclass(frozen=True)
 class KinematicsConfig:
     """Signal conditioning, leg identity and gait-event settings (``docs/metrics.md``).
 
     Attributes:
-        filter: :class:`posecheck.filtering.FilterConfig` (Hampel, gap fill ≤ 0.1 s,
+        filter: :class:`posecheck.config.FilterConfig` (Hampel, gap fill ≤ 0.1 s,
             10 Hz zero-lag Butterworth at the clip's real frame rate).
         repair_leg_swaps: detect and undo MediaPipe's left/right leg swaps.
-        swap_switch_cost, swap_cost_per_s: Viterbi costs of :mod:`posecheck.legs`.
+        swap_switch_cost, swap_cost_per_s: Viterbi costs of :mod:`posecheck.kinematics.legs`.
         athlete_height_m: the athlete's standing height in metres; gives step length in
             metres (``None``: leg lengths only).
         contact_threshold: foot height above the ground line, in leg lengths, below which the
             foot counts as on the ground.
         restore_shank_length: move knee and ankle landmarks apart to the clip's reference
             shank length where the pose model shortened the shank
-            (:func:`posecheck.segments.restore_shank_length`).
+            (:func:`posecheck.kinematics.segments.restore_shank_length`).
     """
 
     filter: FilterConfig = field(default_factory=FilterConfig)
@@ -124,7 +179,7 @@ class KinematicsConfig:
 
     def __post_init__(self) -> None:
         if not isinstance(self.filter, FilterConfig):
-            raise ValueError("filter must be a posecheck.filtering.FilterConfig")
+            raise ValueError("filter must be a posecheck.config.FilterConfig")
         if self.athlete_height_m is not None and not 1.0 <= self.athlete_height_m <= 2.5:
             raise ValueError("athlete_height_m must be between 1.0 and 2.5 metres")
         if not 0.0 < self.contact_threshold < 0.3:

@@ -1,21 +1,24 @@
-"""The one entry point: :func:`analyze_video` (CLI and app are thin layers over it)."""
+"""The one entry point: :func:`analyze_video` (CLI and app are thin layers over it), and
+the one module that wires the stages (``docs/architecture.md``): video → pose → signals →
+kinematics → gait → assess. Reports and comparisons are made from its
+:class:`~posecheck.types.Analysis` by :mod:`posecheck.report` and :mod:`posecheck.compare`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-
 from posecheck.config import Config, KinematicsConfig
-from posecheck.events import detect_events
-from posecheck.kinematics import best_angles, compute_kinematics
-from posecheck.quality import kinematics_warnings
-from posecheck.strides import compute_strides
-from posecheck.verdict import make_cues, summarise
 from posecheck.errors import NoPersonDetected, UnsupportedVideo
-from posecheck.parallel import estimate_video
 from posecheck.types import Analysis, PoseSequence, VideoInfo
-from posecheck import video_io
+from posecheck.video import reader as video_io                       # 1. decode
+from posecheck.pose.parallel import estimate_video                   # 2. pose (threads)
+from posecheck.kinematics.chain import best_angles, compute_kinematics  # 3-4. signals, angles
+from posecheck.gait.events import detect_events                      # 5. gait
+from posecheck.gait.strides import compute_strides
+from posecheck.assess.quality import kinematics_warnings             # 6. assess
+from posecheck.assess.verdict import make_cues, summarise
+from posecheck.warmup import numba_cache_cold, start_warm_up
 
 #: progress(stage, done, total): stage is a short label ("pose", "video"); total 0 = unknown.
 Progress = Callable[[str, int, int], None]
@@ -30,7 +33,7 @@ def analyze_video(path: str | Path, config: Config | None = None,
 
     Decodes the clip (rotation applied, real time stamps), runs the pose model on every
     frame and computes per-frame joint angles. Nothing is written to disk; see
-    :func:`posecheck.export.write_outputs`.
+    :func:`posecheck.report.export.write_outputs`.
 
     Raises:
         UnreadableVideo: missing, empty or undecodable file.
@@ -46,8 +49,14 @@ def analyze_video(path: str | Path, config: Config | None = None,
         def frame_progress(done: int, total: int) -> None:
             progress("pose", done, total)
     notes: list[str] = []  # e.g. several people found, which one was analysed
-    # one stream here, or chunks on worker threads (posecheck.parallel; --workers)
-    pose = estimate_video(path, info, cfg.pose, progress=frame_progress, notes=notes)
+    # numba: load (or, first run after install, compile in another process) the kinematics
+    # kernels while the pose pass runs, so the kinematics step after it does not wait
+    warm = start_warm_up(analyze_kinematics, in_process=not numba_cache_cold())
+    try:
+        # one stream here, or chunks on worker threads (posecheck.pose.parallel; --workers)
+        pose = estimate_video(path, info, cfg.pose, progress=frame_progress, notes=notes)
+    finally:
+        warm.join()
     if pose.n_frames < MIN_FRAMES:
         raise UnsupportedVideo(
             f"{Path(path).name} has only {pose.n_frames} readable frame(s); "

@@ -46,7 +46,7 @@ SKELETON_EDGES: tuple[tuple[int, int], ...] = (
 
 @dataclass(frozen=True)
 class VideoInfo:
-    """What :func:`posecheck.video_io.probe` learns about a clip.
+    """What :func:`posecheck.video.reader.probe` learns about a clip.
 
     ``width``/``height`` are of the upright frame (after ``rotation_deg`` is applied).
     ``fps`` is the container's average frame rate in *file* time; ``real_fps`` divides by
@@ -173,7 +173,7 @@ class Kinematics:
             [biceps femoris long head, semimembranosus, semitendinosus].
         knee_flexion_raw, hip_flexion_raw: (n, 2) the same angles from the raw landmarks
             (leg labels as detected, no filtering; shanks restored as in
-            :mod:`posecheck.segments`).
+            :mod:`posecheck.kinematics.segments`).
         leg_swapped: (n,) bool, frames whose raw left/right leg labels were exchanged.
         filled: (n, 33) bool, landmark interpolated by gap filling.
         leg_length_px: median hip–knee + knee–ankle length (pixels) of the swap-repaired raw
@@ -228,9 +228,9 @@ class Analysis:
 
     ``angles`` holds the best per-frame estimate (swap-repaired, filtered) of the contract's
     knee and hip flexion; ``kinematics`` everything else per frame; ``events`` the gait
-    events; ``strides`` one :class:`posecheck.strides.Stride` per swing and leg;
-    ``summary`` the verdict (:class:`posecheck.verdict.Summary`); ``cues`` plain-language
-    coaching cues (:class:`posecheck.verdict.Cue`).
+    events; ``strides`` one :class:`posecheck.gait.strides.Stride` per swing and leg;
+    ``summary`` the verdict (:class:`posecheck.assess.verdict.Summary`); ``cues`` plain-language
+    coaching cues (:class:`posecheck.assess.verdict.Cue`).
     """
 
     video: VideoInfo

@@ -13,6 +13,7 @@ import multiprocessing as mp
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +26,8 @@ def numba_cache_cold() -> bool:
     import importlib.util
 
     override = os.environ.get("NUMBA_CACHE_DIR")
-    for mod in ("posecheck._kernels", "posecheck._signal_kernels", "posecheck._legs_kernels",
-                "posecheck._muscle_kernels"):
+    for mod in ("posecheck.kinematics._kernels", "posecheck.signals._kernels", "posecheck.kinematics._legs_kernels",
+                "posecheck.kinematics._muscle_kernels"):
         spec = importlib.util.find_spec(mod)
         if spec is None or not spec.origin:
             continue
@@ -39,16 +40,18 @@ def numba_cache_cold() -> bool:
     return False
 
 
-def start_warm_up(in_process: bool):
-    """Start :func:`warm_kinematics`: on a thread (kernels in the cache: loading them takes
+def start_warm_up(analyze: Callable[[PoseSequence], object], in_process: bool):
+    """Start :func:`warm_kinematics` with ``analyze`` (the kinematics core,
+    :func:`posecheck.pipeline.analyze_kinematics`, passed in so this module imports no
+    stage): on a thread (kernels in the cache: loading them takes
     ~0.2 s) or, when they must be compiled (~5 s of mostly Python work that would hold the
     GIL against a single pose stream), in a separate process that fills the on-disk cache.
     Returns the thread or process (``join()`` it before the kinematics step)."""
     if in_process:
-        t = threading.Thread(target=warm_kinematics, daemon=True)
+        t = threading.Thread(target=warm_kinematics, args=(analyze,), daemon=True)
         t.start()
         return t
-    p = _WarmUpProcess(target=warm_kinematics, daemon=True)
+    p = _WarmUpProcess(target=warm_kinematics, args=(analyze,), daemon=True)
     p.start()
     return p
 
@@ -58,7 +61,7 @@ class _WarmUpProcess(mp.context.SpawnProcess):
     re-run the parent's ``__main__``: spawn normally imports the main script again, so a
     script calling :func:`posecheck.analyze_video` without an ``if __name__ ==
     "__main__"`` guard, or the Streamlit runner, would run again in it. The warm-up only
-    needs posecheck, which it imports by name."""
+    needs posecheck, which it imports by name (the target is pickled by reference)."""
 
     _patch_lock = threading.Lock()
 
@@ -81,15 +84,13 @@ class _WarmUpProcess(mp.context.SpawnProcess):
                 spawn.get_preparation_data = original
 
 
-def warm_kinematics() -> float:
-    """Run the kinematics core once on a small synthetic stride so numba's kernels are
+def warm_kinematics(analyze: Callable[[PoseSequence], object]) -> float:
+    """Run the kinematics core ``analyze`` once on a small synthetic stride so numba's kernels are
     loaded from the on-disk cache (or compiled, first run after install) now, off the
     critical path. Returns the seconds it took; never raises."""
     t0 = time.perf_counter()
     try:
-        from posecheck.pipeline import analyze_kinematics
-
-        analyze_kinematics(_synthetic_pose())
+        analyze(_synthetic_pose())
     except Exception:  # noqa: BLE001 - a warm-up only; the real run reports problems
         pass
     return time.perf_counter() - t0

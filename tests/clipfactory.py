@@ -11,7 +11,7 @@ Main entry points:
   the upright image.
 * :func:`make_audio_only`, :func:`truncate` - bad inputs.
 
-Rotation convention (same as :mod:`posecheck.video_io`): ``rotation`` is the clockwise angle
+Rotation convention (same as :mod:`posecheck.video.reader`): ``rotation`` is the clockwise angle
 a player must rotate the *stored* picture by to show it upright. A phone held in portrait
 stores a landscape picture and ``rotation=90`` (ffprobe prints "rotation of -90.00 degrees").
 ``make_clip`` therefore stores each upright frame rotated counter-clockwise by ``rotation``

@@ -1,5 +1,5 @@
-"""Plain NumPy references shared by the signal tests (tests/test_filtering.py,
-tests/test_signal_kernels.py)."""
+"""Plain NumPy references shared by the signal tests (tests/signals/test_filtering.py,
+tests/signals/test_signal_kernels.py)."""
 
 from __future__ import annotations
 

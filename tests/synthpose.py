@@ -28,3 +28,12 @@ def exact_pose(gt: dict, noise: float = 0.0, seed: int = 0, shift=(0.0, 0.0),
     return PoseSequence(xy=xy, z=np.zeros((n, 33)), visibility=ones, presence=ones,
                         world=np.zeros((n, 33, 3)), times=np.arange(n) / gt["fps"],
                         frame_size=(gt["width"], gt["height"]))
+
+
+def truth_pose(style=1.0, fps=120.0, direction=1, seconds=2.0, noise=0.0, seed=0,
+               shift=(0.0, 0.0), scale=1.0) -> tuple[PoseSequence, dict]:
+    """A simulated sprint (:mod:`tools.synth`) as exact landmarks, and its ground truth."""
+    from tools.synth import SprintParams, simulate
+
+    gt = simulate(SprintParams(style=style, fps=fps, direction=direction, seconds=seconds)).payload
+    return exact_pose(gt, noise, seed, shift, scale), gt

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from posecheck.legs import swap_legs
+from posecheck.kinematics.legs import swap_legs
 from synthpose import exact_pose
 from tools.accuracy import event_errors, mislabelled_pct
 from tools.synth import SprintParams, simulate

@@ -13,7 +13,7 @@ SAMPLE = ROOT / "sample_videos" / "front_side_60fps.mp4"
 
 
 def _frames(path, n):
-    from posecheck.video_io import iter_frames
+    from posecheck.video.reader import iter_frames
 
     with iter_frames(path, start=0, stop=n) as reader:
         return [rgb for _i, _t, rgb in reader]
@@ -25,7 +25,7 @@ def test_loop_clip_repeats_the_frames_and_re_times_them(tmp_path):
         from bench_pipeline import loop_clip
     finally:
         sys.path.remove(str(ROOT / "bench"))
-    from posecheck.video_probe import probe
+    from posecheck.video.probe import probe
 
     src = probe(SAMPLE)
     slow = probe(loop_clip(str(SAMPLE), 1.5, tmp_path / "slow.mp4", rate_factor=4))

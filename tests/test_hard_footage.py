@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 from clipfactory import make_audio_only, make_clip, truncate
-from posecheck.athlete import Detection, Track, search_tiles, to_detection
-from posecheck.athlete_choice import ATHLETE_RULES, choose_track
+from posecheck.pose.tracking import Detection, Track, search_tiles, to_detection
+from posecheck.pose.choice import ATHLETE_RULES, choose_track
 from posecheck.config import Config, PoseConfig
 from posecheck.errors import NoPersonDetected, OutputError, UnreadableVideo, UnsupportedVideo
-from posecheck.outdir import safe_filename, safe_stem, staged_output
+from posecheck.report.outdir import safe_filename, safe_stem, staged_output
 from posecheck.pipeline import analyze_video
 import synthclips
 from cli_helpers import one_line_error, run_cli

@@ -16,11 +16,12 @@ def test_warm_up_covers_every_kernel_a_real_analysis_uses(tmp_path):
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba"),
            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")])}
     subprocess.run([sys.executable, "-c", "from posecheck.warmup import warm_kinematics; "
-                    "warm_kinematics()"], env=env, check=True, timeout=600)
+                    "from posecheck.pipeline import analyze_kinematics; "
+                    "warm_kinematics(analyze_kinematics)"], env=env, check=True, timeout=600)
     code = textwrap.dedent("""
         import numpy as np
         from bench_kinematics import kernel_cache_stats
-        from test_kinematics_core import truth_pose
+        from synthpose import truth_pose
         from posecheck.pipeline import analyze_kinematics
         pose, _gt = truth_pose(style=0.5, fps=60.0, seconds=3.0, noise=2.0)
         kin, events, strides, summary, cues, warnings = analyze_kinematics(pose)

@@ -84,7 +84,7 @@ def event_errors(analysis, gt: dict) -> tuple[float, float, int, int]:
 def main(argv: list[str] | None = None) -> int:
     from posecheck import analyze_video
     from posecheck.config import Config, PoseConfig
-    from posecheck.legs import swap_legs
+    from posecheck.kinematics.legs import swap_legs
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("clips", nargs="+", type=Path)

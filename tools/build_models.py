@@ -2,13 +2,13 @@
 """Rebuild posecheck's pose models reproducibly from the ``@mediapipe/pose`` npm package.
 
 Usage:
-    python tools/build_models.py                 # lite + full into models/, runs `npm pack`
+    python tools/build_models.py                 # lite + full into posecheck/pose/model_files/, runs `npm pack`
     python tools/build_models.py --from pose.tgz # use an already downloaded tarball
     python tools/build_models.py --variants heavy
 
-Writes ``models/pose_landmarker_<variant>.task`` and checks each against the SHA-256 sums in
-``posecheck.models.MODEL_SHA256`` (also listed in ``models/SHA256SUMS``). See
-``posecheck/_model_build.py`` for what the build does and ``models/NOTICE`` for the licence.
+Writes ``posecheck/pose/model_files/pose_landmarker_<variant>.task`` and checks each against the SHA-256 sums in
+``posecheck.pose.models.MODEL_SHA256`` (also listed in ``posecheck/pose/model_files/SHA256SUMS``). See
+``posecheck/pose/_model_build.py`` for what the build does and ``posecheck/pose/model_files/NOTICE`` for the licence.
 """
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from posecheck import _model_build  # noqa: E402
-from posecheck.models import MODEL_SHA256, file_sha256  # noqa: E402
+from posecheck.pose import _model_build  # noqa: E402
+from posecheck.pose.models import MODEL_SHA256, file_sha256  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--from", dest="tarball", type=Path, help="local @mediapipe/pose .tgz")
     ap.add_argument("--variants", nargs="+", default=["lite", "full"], choices=_model_build.VARIANTS)
-    ap.add_argument("--out", type=Path, default=ROOT / "models")
+    ap.add_argument("--out", type=Path, default=ROOT / "posecheck" / "pose" / "model_files")
     args = ap.parse_args(argv)
     ok = True
     for path in _model_build.build_into(args.out, tuple(args.variants), args.tarball):

@@ -38,4 +38,5 @@ if [ ! -f "$TGZ" ]; then
   mkdir -p .cache
   npm pack @mediapipe/pose@0.5.1675469404 --silent --pack-destination .cache >/dev/null
 fi
+export POSECHECK_DEPS="${POSECHECK_DEPS:-locked}"  # tests/test_package.py installs the wheel the same way
 exec "$PY" -m pytest "$@"

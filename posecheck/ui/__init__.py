@@ -1,7 +1,9 @@
-"""Helpers for the Streamlit app (``app.py``).
+"""Stage 9, the Streamlit app (``posecheck app`` or ``streamlit run app.py``).
 
-Modules named ``st_*`` import Streamlit and are imported only by ``app.py``; the others
-(:mod:`~posecheck.ui.storage`, :mod:`~posecheck.ui.settings`, :mod:`~posecheck.ui.frames`,
-:mod:`~posecheck.ui.exports`) are plain Python, usable and testable without Streamlit.
-Importing this package imports nothing.
+Takes uploads and settings from the browser; calls :func:`posecheck.pipeline.analyze_video`
+and :func:`posecheck.compare.run` helpers; shows the verdict, video, charts and downloads.
+Modules named ``st_*`` import Streamlit (only they, in the whole package); the others
+(:mod:`~posecheck.ui.storage`, :mod:`~posecheck.ui.settings`, :mod:`~posecheck.ui.exports`)
+are plain Python, usable and testable without Streamlit. Importing this package imports
+nothing.
 """

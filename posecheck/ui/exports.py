@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from posecheck.outdir import safe_stem
+from posecheck.report.outdir import safe_stem
 from posecheck.types import Analysis
 
 #: file name -> (button label, MIME type)
@@ -47,7 +47,7 @@ def atomic_write(path: Path, data: bytes | str) -> Path:
 def write_annotated(analysis: Analysis, run_dir: Path, max_height: int | None,
                     progress: Callable[[int, int], None] | None = None) -> Path:
     """``<run_dir>/annotated.mp4`` (H.264), encoded once; later calls return the file."""
-    from posecheck.export import write_annotated_video
+    from posecheck.report.export import write_annotated_video
 
     final = Path(run_dir) / "annotated.mp4"
     if final.is_file():
@@ -69,7 +69,7 @@ class Exports:
         analysis: the analysis.
         run_dir: its folder (see :func:`posecheck.ui.storage.run_dir`).
         clip_name: display name of the uploaded clip (shown in reports, used for download
-            names after :func:`posecheck.outdir.safe_stem`).
+            names after :func:`posecheck.report.outdir.safe_stem`).
         max_video_height: for the annotated video if it has to be encoded here.
         report_sections: extra ``(title, html)`` sections for the HTML report (the verdict,
             cues with their key frames and the stride table are built in).
@@ -107,7 +107,7 @@ class Exports:
         return lambda: self.read(name)
 
     def _text(self, name: str) -> str:
-        from posecheck import export
+        from posecheck.report import export
 
         a = self.analysis
         if name == "angles.csv":
@@ -121,7 +121,7 @@ class Exports:
             d["input"]["file"] = self.clip_name  # not the app's internal storage name
             return json.dumps(d, indent=2, allow_nan=False) + "\n"
         if name == "report.html":
-            from posecheck.report_html import build_report
+            from posecheck.report.html_report import build_report
 
             return build_report(a, clip_name=self.clip_name, sections=self.report_sections)
         raise KeyError(name)
@@ -172,7 +172,7 @@ class CompareExports:
     align: tuple = (None, None)
 
     def __post_init__(self) -> None:
-        from posecheck.compare import compare
+        from posecheck.compare.metrics import compare
 
         self.comparison = compare(self.before, self.after, before_name=self.names[0],
                                   after_name=self.names[1])
@@ -183,7 +183,7 @@ class CompareExports:
 
     def side_by_side(self, progress: Callable[[int, int], None] | None = None) -> Path:
         """The side-by-side MP4, encoded once (unique temporary name, then rename)."""
-        from posecheck.sidebyside import write_side_by_side
+        from posecheck.compare.sidebyside import write_side_by_side
 
         final = Path(self.folder) / "side_by_side.mp4"
         if final.is_file():
@@ -212,7 +212,7 @@ class CompareExports:
             return atomic_write(path, c.to_csv())
         if name == "comparison.json":
             return atomic_write(path, c.to_json())
-        from posecheck.compare_report import build_compare_report
+        from posecheck.compare.report import build_compare_report
 
         return atomic_write(path, build_compare_report(c))
 

@@ -30,7 +30,7 @@ class Settings:
         athlete_height_m: the athlete's standing height in metres, or ``None``; gives step
             length in metres.
         athlete: who to analyse when several people are in view (one of
-            :data:`posecheck.athlete_choice.ATHLETE_RULES`).
+            :data:`posecheck.pose.choice.ATHLETE_RULES`).
         video_height: line count of the annotated video (``None`` = original).
     """
 

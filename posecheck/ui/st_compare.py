@@ -3,8 +3,8 @@
 "Before" and "after" are picked among ``st.session_state["results"]`` (every clip analysed in
 this browser session, with any settings); a further clip can be uploaded here and is
 analysed with the sidebar's settings. The alignment touchdowns of the side-by-side video
-default to :func:`posecheck.compare.default_alignment`. The comparison itself
-(:class:`posecheck.compare.Comparison`) and its files live in
+default to :func:`posecheck.compare.metrics.default_alignment`. The comparison itself
+(:class:`posecheck.compare.metrics.Comparison`) and its files live in
 :class:`posecheck.ui.exports.CompareExports`; the files go to a folder keyed on both
 analyses and the alignment (:func:`posecheck.ui.storage.compare_dir`).
 """
@@ -16,9 +16,9 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from posecheck import plots
-from posecheck.compare import CYCLE_SIGNALS, default_alignment, touchdowns
-from posecheck.compare_report import delta_rows, headline
+from posecheck.compare.plots import cycle_chart
+from posecheck.compare.metrics import CYCLE_SIGNALS, default_alignment, touchdowns
+from posecheck.compare.report import delta_rows, headline
 from posecheck.errors import PosecheckError
 from posecheck.ui import st_run
 from posecheck.ui.exports import COMPARE_EXPORTS, CompareExports
@@ -152,7 +152,7 @@ def _curves(c) -> None:
     cols = st.columns(len(CYCLE_SIGNALS))
     for col, signal in zip(cols, CYCLE_SIGNALS):
         with col:
-            st.altair_chart(plots.cycle_chart(c, signal, height=260, subtitle=False),
+            st.altair_chart(cycle_chart(c, signal, height=260, subtitle=False),
                             width="stretch",
                             key=f"cmp-chart-{signal}")
     st.caption("Each stride from toe-off (0 %) to the next toe-off of the same foot (100 %), "

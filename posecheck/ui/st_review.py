@@ -13,14 +13,14 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from posecheck import plots
+from posecheck.report import plots
 from posecheck.errors import PosecheckError
-from posecheck.report_html import angle_summary, cue_marks
-from posecheck.verdict import BACK_SIDE_MAX, FRONT_SIDE_MIN
+from posecheck.report.html_report import angle_summary, cue_marks
+from posecheck.assess.verdict import BACK_SIDE_MAX, FRONT_SIDE_MIN
 from posecheck.ui.exports import EXPORTS, Exports
-from posecheck.ui.review_data import (CUE_KIND, cue_text, key_metric_rows, stride_rows,
+from posecheck.report.review_data import (CUE_KIND, cue_text, key_metric_rows, stride_rows,
                                       verdict_view)
-from posecheck.ui.frames import athlete_box, crop, overlay_row
+from posecheck.report.frames import athlete_box, crop, overlay_row
 from posecheck.ui.st_run import Result
 
 

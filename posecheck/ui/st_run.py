@@ -156,13 +156,13 @@ def stored_clip(uploaded) -> StoredClip:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _probe(path: str, digest: str) -> VideoInfo:
-    from posecheck.video_io import probe
+    from posecheck.video.reader import probe
 
     return probe(path)
 
 
 def probe_clip(clip: StoredClip) -> VideoInfo:
-    """:func:`posecheck.video_io.probe` of a stored clip (cached on its content hash)."""
+    """:func:`posecheck.video.reader.probe` of a stored clip (cached on its content hash)."""
     return _probe(str(clip.path), clip.digest)
 
 

@@ -27,7 +27,7 @@ HEIGHT_TEXT = {720: "720p (fast, small)", 1080: "1080p", None: "original resolut
 
 def _model_installed(variant: str) -> bool:
     from posecheck.errors import ModelMissing
-    from posecheck.models import resolve_model
+    from posecheck.pose.models import resolve_model
 
     try:
         resolve_model(variant)
@@ -79,7 +79,7 @@ def settings_panel(info: VideoInfo | None = None, digest: str | None = None) -> 
         "Athlete height (cm, optional)", min_value=100, max_value=250, value=None, step=1,
         key="athlete_height_cm", placeholder="not given",
         help="Lets posecheck give step length in metres (otherwise in leg lengths).")
-    from posecheck.athlete_choice import ATHLETE_RULES
+    from posecheck.pose.choice import ATHLETE_RULES
 
     athlete = sb.selectbox(
         "Athlete (when several people are in view)", ATHLETE_RULES, index=0, key="athlete",

@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--out", required=True, help="output .json")
     e = sub.add_parser("evaluate", help="run MediaPipe on a clip and compare with its JSON")
     e.add_argument("clip")
-    e.add_argument("--model", default="models/pose_landmarker_full.task")
+    e.add_argument("--model", default="posecheck/pose/model_files/pose_landmarker_full.task")
     e.add_argument("--json-out", default=None)
     a = ap.parse_args(argv)
 

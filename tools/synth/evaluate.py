@@ -92,7 +92,7 @@ def compare(gt: dict, xy: np.ndarray) -> dict:
     return out
 
 
-def evaluate_clip(clip: str | Path, model: str | Path = "models/pose_landmarker_full.task") -> dict:
+def evaluate_clip(clip: str | Path, model: str | Path = "posecheck/pose/model_files/pose_landmarker_full.task") -> dict:
     """MediaPipe vs ``<clip>.json``; see :func:`compare`."""
     gt = json.loads(Path(clip).with_suffix(".json").read_text())
     xy, _, _ = run_mediapipe(clip, model)

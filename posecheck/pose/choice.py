@@ -1,0 +1,74 @@
+"""Choose the athlete among the people tracked (:mod:`posecheck.pose.tracking`).
+
+At the end of the clip one track is chosen and only its landmarks are returned, so the
+analysis follows one person for the whole clip and never jumps between runners. Tracks
+seen in fewer than :data:`MIN_TRACK_FRAMES` frames are ignored. Rules (``PoseConfig.athlete``,
+CLI ``--athlete``):
+
+* ``auto`` (default): the largest score = frames tracked x median box height (the person
+  tracked longest and largest), where a person moving against the direction of travel of
+  the others (e.g. walking back) counts a quarter;
+* ``largest`` (nearest the camera), ``longest`` (most frames),
+* ``leftmost`` / ``rightmost`` / ``top`` / ``bottom``: by the median centre of the person's
+  box over the clip (side-on, ``top`` is the farthest lane, ``bottom`` the nearest).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from posecheck.config import ATHLETE_RULES
+
+if TYPE_CHECKING:
+    from posecheck.pose.tracking import Track
+
+#: Rules accepted by ``PoseConfig.athlete`` / ``--athlete``.
+MIN_TRACK_FRAMES = 3
+MIN_TRACK_SHARE = 0.2
+
+
+def candidate_tracks(tracks: list[Track]) -> list[Track]:
+    """Tracks that may be the athlete: seen in at least :data:`MIN_TRACK_FRAMES` frames and
+    :data:`MIN_TRACK_SHARE` of the longest track's frames (drops false alarms)."""
+    longest = max((len(t.rows) for t in tracks), default=0)
+    need = max(MIN_TRACK_FRAMES, MIN_TRACK_SHARE * longest)
+    return [t for t in tracks if len(t.rows) >= need]
+
+
+def track_summary(tr: Track) -> dict:
+    c = np.asarray(tr.centers)
+    h = float(np.median(tr.heights))
+    t = np.asarray(tr.times)
+    span = float(t[-1] - t[0]) if len(t) > 1 else 0.0
+    vx = float((c[-1, 0] - c[0, 0]) / span / max(h, 1.0)) if span > 0 else 0.0  # heights/s
+    return {"id": tr.tid, "frames": len(tr.rows), "median_height_px": h,
+            "median_center_px": np.median(c, axis=0), "speed_heights_per_s": vx}
+
+
+def choose_track(tracks: list[Track], rule: str = "auto") -> Track | None:
+    """The athlete's track under ``rule`` (see the module docstring); None if no track."""
+    if rule not in ATHLETE_RULES:
+        raise ValueError(f"athlete must be one of {', '.join(ATHLETE_RULES)}, not {rule!r}")
+    if not tracks:
+        return None
+    s = {id(tr): track_summary(tr) for tr in tracks}
+    if rule == "largest":
+        key = lambda tr: s[id(tr)]["median_height_px"]
+    elif rule == "longest":
+        key = lambda tr: (s[id(tr)]["frames"], s[id(tr)]["median_height_px"])
+    elif rule in ("leftmost", "rightmost", "top", "bottom"):
+        axis = 0 if rule in ("leftmost", "rightmost") else 1
+        sign = -1 if rule in ("leftmost", "top") else 1
+        key = lambda tr: sign * s[id(tr)]["median_center_px"][axis]
+    else:
+        score = {k: v["frames"] * v["median_height_px"] for k, v in s.items()}
+        moving = [(score[k], v["speed_heights_per_s"]) for k, v in s.items()
+                  if abs(v["speed_heights_per_s"]) > 0.5]
+        travel = np.sign(sum(w * v for w, v in moving)) if moving else 0.0
+        for k, v in s.items():
+            if travel and abs(v["speed_heights_per_s"]) > 0.5 and np.sign(v["speed_heights_per_s"]) != travel:
+                score[k] *= 0.25
+        key = lambda tr: score[id(tr)]
+    return max(tracks, key=key)

@@ -1,0 +1,482 @@
+"""Find, track and choose the athlete: zoomed search, region-of-interest tracking, selection.
+
+MediaPipe's pose *detector* sees the whole input shrunk to 224x224, so a runner who fills a
+fifth of a 720p frame (the view from the stands or a lane away) is about 30 px tall to it
+and is missed, although the landmark model would place every joint well once it is given a
+crop around the person. This module holds the logic that works around it; it never imports
+mediapipe (:mod:`posecheck.pose.landmarker` owns the landmarkers and passes them in as factories).
+
+How one frame is processed (:class:`AthleteTracker`)
+----------------------------------------------------
+* The frame is scaled down first if its long side exceeds :data:`INFER_MAX_SIDE` (4K/8K):
+  inference never sees more pixels than a 1080p frame; landmarks are mapped back to the
+  original pixels.
+* **Tracks.** Every person being followed has a *track*: a region of interest (ROI) = a
+  square of :data:`ROI_MARGIN` x the person's size (clamped to the frame) centred on the
+  position predicted from the last frames, and its own VIDEO-mode landmarker that sees only
+  that crop. A close-up runner's ROI covers (almost) the whole frame, so the common case
+  costs one landmarker call per frame as before. Landmarks are mapped back to full-frame
+  pixels: ``x = x0 + x_norm * crop_w``, ``y = y0 + y_norm * crop_h``, ``z = z_norm * crop_w``
+  (z keeps MediaPipe's "same scale as x" convention, in full-frame pixels).
+* A result that lands farther than :data:`MAX_JUMP` person sizes from the prediction is
+  rejected (the crop's landmarker jumped to someone else) and that landmarker is replaced;
+  a track with no valid result for :data:`LOST_AFTER_S` becomes *dormant*.
+* **Discovery** runs on the first frame, every :data:`DISCOVERY_EVERY_S` and on every frame
+  while nobody is tracked: an IMAGE-mode landmarker looks at the whole frame for up to
+  ``max_people`` poses and, when that finds nobody or everybody tracked is small (less than
+  :data:`SMALL_PERSON` of the frame height), at overlapping zoomed tiles
+  (:func:`search_tiles`: squares of half the frame's short side, half overlapping). While
+  nobody is tracked the tiles are visited round-robin, :data:`TILES_PER_FRAME` per frame
+  (all of them on the first frame), so a clip with no person is not many times slower.
+  A detection that is not already tracked revives a dormant track it matches (same place,
+  same size: the athlete came back) or starts a new one.
+* **First-pose check.** MediaPipe's person detector sometimes returns a second, partial box
+  on the runner, and a one-pose VIDEO landmarker keeps tracking whichever box it took. So
+  the first pose of every new landmarker is compared with all poses the IMAGE landmarker
+  finds on the same crop; a clearly more complete pose of the same person (box containing
+  the first one, :func:`completeness` ≥ :data:`MORE_COMPLETE` x) replaces it and the
+  landmarker starts afresh on the next frame (at most :data:`MAX_RESTARTS` times).
+* Tracks that converge on the same person (boxes overlapping by IoU > :data:`DUPLICATE_IOU`)
+  are merged: the shorter one stops.
+
+The athlete is chosen among the tracks by :mod:`posecheck.pose.choice`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from posecheck.types import N_LANDMARKS
+
+INFER_MAX_SIDE = 1920      #: longer frames are scaled down to this long side for inference
+ROI_MARGIN = 2.0           #: ROI side = this x the person's box size
+MIN_ROI = 96               #: smallest ROI side (inference pixels)
+MAX_JUMP = 0.9             #: reject a result whose centre is this many sizes off prediction
+LOST_AFTER_S = 0.3         #: a track with no result for this long becomes dormant
+REVIVE_WITHIN_S = 3.0      #: a dormant track can be revived this long after it was lost
+DISCOVERY_EVERY_S = 1.0    #: look for new people this often while someone is tracked
+DISCOVERY_MIN_FRAMES = 10  #: ... but not more often than every this many frames
+FAR_PERSON = 0.3          #: ... and on every periodic check if all are shorter than this
+SMALL_PERSON = 0.4         #: tracked people shorter than this x frame height → tiles too
+TILES_PER_FRAME = 3        #: tiles searched per frame while nobody is tracked
+MIN_TILE = 160             #: frames whose short side is below 2x this are not tiled
+DUPLICATE_IOU = 0.5
+MORE_COMPLETE = 1.15       #: a first pose is replaced by one this much more complete
+CONTAINED = 0.7            #: ... whose box holds this share of the first pose's box
+MAX_RESTARTS = 3           #: at most this many landmarker restarts per track
+
+#: raw pose from a landmarker: (33, 8) = x_norm, y_norm, z_norm, visibility, presence,
+#: world x, y, z
+RawPose = np.ndarray
+#: landmarker callable: (rgb crop, timestamp ms) -> list of RawPose
+Landmarker = Callable[[np.ndarray, int], list]
+
+
+@dataclass
+class Detection:
+    """One pose in full-frame pixels."""
+
+    xy: np.ndarray          # (33, 2)
+    z: np.ndarray           # (33,)
+    visibility: np.ndarray  # (33,)
+    presence: np.ndarray    # (33,)
+    world: np.ndarray       # (33, 3)
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        x, y = self.xy[:, 0], self.xy[:, 1]
+        return float(x.min()), float(y.min()), float(x.max()), float(y.max())
+
+    @property
+    def center(self) -> np.ndarray:
+        x0, y0, x1, y1 = self.bbox
+        return np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+
+    @property
+    def height(self) -> float:
+        x0, y0, x1, y1 = self.bbox
+        return y1 - y0
+
+    @property
+    def size(self) -> float:
+        x0, y0, x1, y1 = self.bbox
+        return max(x1 - x0, y1 - y0, 1.0)
+
+
+def to_detection(raw: RawPose, x0: float, y0: float, cw: float, ch: float,
+                 scale: float = 1.0) -> Detection:
+    """Map a landmarker result on the crop ``(x0, y0, cw, ch)`` of an image that is the full
+    frame scaled by ``scale`` back to full-frame pixels."""
+    xy = np.empty((N_LANDMARKS, 2))
+    xy[:, 0] = (x0 + raw[:, 0] * cw) / scale
+    xy[:, 1] = (y0 + raw[:, 1] * ch) / scale
+    return Detection(xy=xy, z=raw[:, 2] * cw / scale,
+                     visibility=np.nan_to_num(raw[:, 3], nan=0.0),
+                     presence=np.nan_to_num(raw[:, 4], nan=0.0), world=raw[:, 5:8].copy())
+
+
+def pack(d: Detection) -> np.ndarray:
+    """(33, 9) float32: x, y, z, visibility, presence, world x, y, z (1.2 kB per frame)."""
+    return np.concatenate([d.xy, d.z[:, None], d.visibility[:, None], d.presence[:, None],
+                           d.world], axis=1).astype(np.float32)
+
+
+def unpack(a: np.ndarray) -> Detection:
+    a = a.astype(np.float64)
+    return Detection(xy=a[:, 0:2], z=a[:, 2], visibility=a[:, 3], presence=a[:, 4],
+                     world=a[:, 5:8])
+
+
+def iou(a: tuple, b: tuple) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def search_tiles(width: int, height: int) -> list[tuple[int, int, int, int]]:
+    """Overlapping square tiles ``(x0, y0, side, side)`` covering a ``width`` x ``height``
+    frame: side = half the short side (at least :data:`MIN_TILE`), stride = half a side, so
+    a person up to half a tile tall lies wholly inside some tile. Empty for small frames."""
+    short = min(width, height)
+    if short < 2 * MIN_TILE:
+        return []
+    side = max(MIN_TILE, short // 2)
+    step = side // 2
+
+    def starts(n: int) -> list[int]:
+        s = list(range(0, max(n - side, 0) + 1, step))
+        if s[-1] + side < n:
+            s.append(n - side)
+        return s
+
+    return [(x, y, side, side) for y in starts(height) for x in starts(width)]
+
+
+def roi_for(center: np.ndarray, size: float, width: int, height: int) -> tuple[int, int, int, int]:
+    """ROI ``(x0, y0, w, h)`` of side ``ROI_MARGIN * size`` around ``center``, inside the frame."""
+    side = max(MIN_ROI, ROI_MARGIN * size)
+    w, h = int(min(width, round(side))), int(min(height, round(side)))
+    x0 = int(round(min(max(center[0] - w / 2, 0), width - w)))
+    y0 = int(round(min(max(center[1] - h / 2, 0), height - h)))
+    return x0, y0, w, h
+
+
+@dataclass
+class Track:
+    """One person followed through the clip (coordinates in inference pixels)."""
+
+    tid: int
+    center: np.ndarray
+    size: float
+    last_row: int
+    last_time: float
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    landmarker: object = None         # per-track VIDEO landmarker (None = create on demand)
+    last_ms: int = -1
+    active: bool = True
+    whole: bool = False               # the landmarker sees the whole frame (a close-up)
+    rows: list = field(default_factory=list)        # frame rows with a detection
+    dets: list = field(default_factory=list)        # packed (33, 9) float32, see pack()
+    last_det: Detection | None = None
+    restarts: int = 0                 # landmarker restarts on a more complete first pose
+    centers: list = field(default_factory=list)     # (x, y) full-frame pixels
+    heights: list = field(default_factory=list)     # box height, full-frame pixels
+    times: list = field(default_factory=list)
+
+    def predict(self, row: int) -> np.ndarray:
+        return self.center + self.velocity * min(row - self.last_row, 30)
+
+    def add(self, row: int, t: float, det: Detection, scale: float) -> None:
+        c = det.center * scale
+        if self.rows and row > self.last_row:
+            step = (c - self.center) / (row - self.last_row)
+            self.velocity = 0.5 * self.velocity + 0.5 * step
+        self.center = c
+        self.size = 0.7 * self.size + 0.3 * det.size * scale if self.rows else det.size * scale
+        self.last_row, self.last_time = row, t
+        self.rows.append(row)
+        self.dets.append(pack(det))
+        self.last_det = det
+        self.centers.append(det.center)
+        self.heights.append(det.height)
+        self.times.append(t)
+
+
+class AthleteTracker:
+    """Per-frame search and ROI tracking of every person; see the module docstring.
+
+    Args:
+        frame_size: (width, height) of the full frames.
+        video_landmarker: factory () -> object with ``detect(rgb, ms) -> list[RawPose]`` and
+            ``close()``; VIDEO mode, one pose (one per track).
+        image_landmarker: factory of the same for discovery (IMAGE mode, ``max_people``
+            poses; ``ms`` ignored); created on first use.
+        max_people: at most this many tracks are followed at once.
+        search: zoomed tile search (off: whole-frame discovery only).
+    """
+
+    def __init__(self, frame_size: tuple[int, int], video_landmarker: Callable[[], object],
+                 image_landmarker: Callable[[], object], max_people: int = 3,
+                 search: bool = True):
+        self.width, self.height = frame_size
+        long_side = max(self.width, self.height)
+        self.scale = min(1.0, INFER_MAX_SIDE / long_side) if long_side > 0 else 1.0
+        self.iw = max(1, int(round(self.width * self.scale)))
+        self.ih = max(1, int(round(self.height * self.scale)))
+        self._new_video = video_landmarker
+        self._new_image = image_landmarker
+        self._image = None
+        self._scout = None  # whole-frame VIDEO landmarker while nobody is tracked
+        self.max_people = max(1, int(max_people))
+        self.tiles = search_tiles(self.iw, self.ih) if search else []
+        self.tracks: list[Track] = []
+        self._next_tile = 0
+        self._last_discovery: tuple[int, float] | None = None
+        self._swept = False
+        self.stats = {"frames": 0, "roi_calls": 0, "discoveries": 0, "tile_calls": 0,
+                      "rejected_jumps": 0, "landmarkers_created": 0, "first_pose_checks": 0}
+
+    # -- public -------------------------------------------------------------------------
+    def process(self, row: int, time_s: float, ms: int, rgb: np.ndarray) -> None:
+        """Feed frame ``row`` (full-size upright RGB) at ``ms`` (strictly increasing)."""
+        self.stats["frames"] += 1
+        img = rgb
+        if self.scale < 1.0:
+            img = cv2.resize(rgb, (self.iw, self.ih), interpolation=cv2.INTER_AREA)
+        for tr in self.tracks:
+            if tr.active:
+                self._update(tr, row, time_s, ms, img)
+        self._dedup(row)
+        active = [t for t in self.tracks if t.active]
+        scouted = False
+        if not active:
+            # Nobody tracked: look at the whole frame as a plain VIDEO landmarker would (the
+            # close-up case costs exactly what it did before ROI tracking existed).
+            if self._scout is None:
+                self._scout = self._new_video()
+                self.stats["landmarkers_created"] += 1
+            scouted = True
+            poses = self._scout.detect(img, ms)
+            if poses:
+                det = to_detection(poses[0], 0, 0, self.iw, self.ih, self.scale)
+                better = self._more_complete(det, img, 0, 0, self.iw, self.ih)
+                tr = self._adopt(better or det, row, time_s)
+                if better is not None:  # the scout is following a partial pose: restart it
+                    self._scout.close()
+                    self._scout = None
+                    if tr is not None:
+                        tr.restarts += 1
+                elif tr is not None and tr.landmarker is None:  # hand the landmarker over
+                    tr.landmarker, tr.last_ms, tr.whole = self._scout, ms, True
+                    self._scout = None
+                active = [t for t in self.tracks if t.active]
+        if self._last_discovery is None and active and not self._small(active):
+            self._last_discovery = (row, time_s)  # a close-up: next check a second from now
+        due = (not active or self._last_discovery is None
+               or (row - self._last_discovery[0] >= DISCOVERY_MIN_FRAMES
+                   and time_s - self._last_discovery[1] >= DISCOVERY_EVERY_S))
+        if due:
+            self._discover(row, time_s, img, active, whole_frame=not scouted)
+
+    def close(self) -> None:
+        for tr in self.tracks:
+            self._drop_landmarker(tr)
+        for lm in (self._scout, self._image):
+            if lm is not None:
+                lm.close()
+        self._scout = self._image = None
+
+    # -- tracking -----------------------------------------------------------------------
+    def _update(self, tr: Track, row: int, t: float, ms: int, img: np.ndarray) -> bool:
+        if tr.rows and tr.last_row == row:
+            return True  # started by discovery on this frame
+        pred = tr.predict(row)
+        if tr.whole:
+            x0, y0, w, h = 0, 0, self.iw, self.ih
+        else:
+            x0, y0, w, h = roi_for(pred, tr.size, self.iw, self.ih)
+        crop = img if (w, h) == (self.iw, self.ih) else np.ascontiguousarray(img[y0:y0 + h, x0:x0 + w])
+        fresh = tr.landmarker is None
+        if fresh:
+            tr.landmarker = self._new_video()
+            tr.last_ms = -1
+            self.stats["landmarkers_created"] += 1
+        ms = max(ms, tr.last_ms + 1)
+        tr.last_ms = ms
+        poses = tr.landmarker.detect(crop, ms)
+        self.stats["roi_calls"] += 1
+        det = None
+        if poses:
+            cand = to_detection(poses[0], x0, y0, w, h, self.scale)
+            off = np.linalg.norm(cand.center * self.scale - pred)
+            ratio = cand.size * self.scale / max(tr.size, 1.0)
+            if off <= MAX_JUMP * max(tr.size, MIN_ROI / ROI_MARGIN) and 0.4 < ratio < 2.5:
+                det = cand
+            else:  # the crop's landmarker latched onto someone else: start it afresh
+                self.stats["rejected_jumps"] += 1
+                self._drop_landmarker(tr)
+        if det is not None:
+            better = self._more_complete(det, crop, x0, y0, w, h) if fresh else None
+            if better is not None and tr.restarts < MAX_RESTARTS:
+                tr.restarts += 1
+                det = better
+                self._drop_landmarker(tr)  # it follows the partial pose: start afresh
+            tr.add(row, t, det, self.scale)
+            return True
+        if tr.whole:  # lost on the whole frame: re-acquire on a crop (and stay zoomed in)
+            tr.whole = False
+            self._drop_landmarker(tr)
+        if t - tr.last_time > LOST_AFTER_S:
+            tr.active = False
+            self._drop_landmarker(tr)
+        return False
+
+    def _more_complete(self, det: Detection, crop: np.ndarray, x0: int, y0: int, w: int,
+                       h: int) -> Detection | None:
+        """A more complete pose of the same person than ``det``, the first result of a new
+        VIDEO landmarker on ``crop`` (at x0, y0, size w x h of the inference image), or None.
+
+        MediaPipe's person detector sometimes returns a second, smaller box on the runner
+        (a partial body); a one-pose VIDEO landmarker takes whichever box scores higher and
+        then keeps tracking that pose. The IMAGE landmarker returns every pose on the same
+        crop; one whose box contains ``det``'s and whose :func:`completeness` is clearly
+        higher (:data:`MORE_COMPLETE`) is returned."""
+        self.stats["first_pose_checks"] += 1
+        best, score = None, completeness(det) * MORE_COMPLETE
+        for p in self._image_landmarker().detect(crop, 0):
+            alt = to_detection(p, x0, y0, w, h, self.scale)
+            if contains(alt.bbox, det.bbox) and completeness(alt) > score:
+                best, score = alt, completeness(alt)
+        return best
+
+    def _image_landmarker(self):
+        """The IMAGE-mode landmarker (all poses), created on first use."""
+        if self._image is None:
+            self._image = self._new_image()
+            self.stats["landmarkers_created"] += 1
+        return self._image
+
+    def _drop_landmarker(self, tr: Track) -> None:
+        if tr.landmarker is not None:
+            tr.landmarker.close()
+            tr.landmarker = None
+
+    def _dedup(self, row: int) -> None:
+        act = [t for t in self.tracks if t.active and t.rows and t.last_row == row]
+        for i, a in enumerate(act):
+            for b in act[i + 1:]:
+                if not (a.active and b.active):
+                    continue
+                if iou(a.last_det.bbox, b.last_det.bbox) > DUPLICATE_IOU:
+                    loser = a if len(a.rows) < len(b.rows) else b
+                    loser.active = False
+                    self._drop_landmarker(loser)
+                    # its last detection duplicates the other track's: remove it
+                    for lst in (loser.rows, loser.dets, loser.centers, loser.heights, loser.times):
+                        lst.pop()
+
+    # -- discovery ----------------------------------------------------------------------
+    def _discover(self, row: int, t: float, img: np.ndarray, active: list[Track],
+                  whole_frame: bool = True) -> None:
+        self._last_discovery = (row, t)
+        self.stats["discoveries"] += 1
+        dets = []
+        if whole_frame:
+            dets = [to_detection(p, 0, 0, self.iw, self.ih, self.scale)
+                    for p in self._image_landmarker().detect(img, 0)]
+        first = self.stats["discoveries"] == 1
+        limit = SMALL_PERSON if first else FAR_PERSON
+        small = all(d.height * self.scale < limit * self.ih for d in dets) and \
+            self._small(active, limit)
+        if self.tiles and small:
+            if active or not self._swept:
+                tiles = self.tiles  # periodic check (or first frame): every tile
+                self._swept = True
+            else:
+                n = min(TILES_PER_FRAME, len(self.tiles))
+                tiles = [self.tiles[(self._next_tile + k) % len(self.tiles)] for k in range(n)]
+                self._next_tile = (self._next_tile + n) % len(self.tiles)
+            for (x0, y0, w, h) in tiles:
+                if active and any(_covers(tr, x0, y0, w, h) for tr in active):
+                    continue  # a tracked person fills this tile; nothing new to find here
+                crop = np.ascontiguousarray(img[y0:y0 + h, x0:x0 + w])
+                self.stats["tile_calls"] += 1
+                for p in self._image_landmarker().detect(crop, 0):
+                    d = to_detection(p, x0, y0, w, h, self.scale)
+                    if _inside(d, x0, y0, w, h, self.scale):
+                        dets.append(d)
+        for d in self._unique(dets):
+            self._adopt(d, row, t)
+
+    def _small(self, tracks: list[Track], limit: float = SMALL_PERSON) -> bool:
+        """Everybody tracked is short compared with the frame (far away: others may be)."""
+        return all(float(np.median(tr.heights)) * self.scale < limit * self.ih
+                   for tr in tracks)
+
+    def _unique(self, dets: list[Detection]) -> list[Detection]:
+        out: list[Detection] = []
+        for d in sorted(dets, key=lambda d: -d.height):
+            if all(iou(d.bbox, o.bbox) < 0.3 for o in out):
+                out.append(d)
+        return out
+
+    def _adopt(self, d: Detection, row: int, t: float) -> Track | None:
+        box = d.bbox
+        for tr in self.tracks:
+            if tr.active and tr.last_det is not None and iou(box, tr.last_det.bbox) > 0.2:
+                return None  # already tracked
+        c, s = d.center * self.scale, d.size * self.scale
+        best, best_off = None, math.inf
+        for tr in self.tracks:
+            if tr.active or t - tr.last_time > REVIVE_WITHIN_S:
+                continue
+            off = float(np.linalg.norm(c - tr.predict(row)))
+            if off < 1.5 * tr.size and 0.6 < s / tr.size < 1.6 and off < best_off:
+                best, best_off = tr, off
+        if best is None:
+            if sum(tr.active for tr in self.tracks) >= self.max_people:
+                return None
+            best = Track(tid=len(self.tracks), center=c, size=s, last_row=row, last_time=t)
+            self.tracks.append(best)
+        else:
+            best.velocity = np.zeros(2)
+        best.active = True
+        best.add(row, t, d, self.scale)
+        return best
+
+
+def completeness(d: Detection) -> float:
+    """Box height (pixels) x mean landmark visibility: a partial or collapsed pose of the
+    same person is shorter and less visible (measured 332 px x 0.72 against 413 x 0.85)."""
+    return d.height * float(np.nanmean(d.visibility))
+
+
+def contains(outer: tuple, inner: tuple) -> bool:
+    """Most (≥ :data:`CONTAINED`) of box ``inner`` lies inside box ``outer`` (x0, y0, x1, y1)."""
+    ix = max(0.0, min(outer[2], inner[2]) - max(outer[0], inner[0]))
+    iy = max(0.0, min(outer[3], inner[3]) - max(outer[1], inner[1]))
+    area = max((inner[2] - inner[0]) * (inner[3] - inner[1]), 1e-9)
+    return ix * iy >= CONTAINED * area
+
+
+def _covers(tr: Track, x0: int, y0: int, w: int, h: int) -> bool:
+    """The tracked person's box takes up most of the tile (inference pixels)."""
+    r = tr.size / 2
+    box = (tr.center[0] - r, tr.center[1] - r, tr.center[0] + r, tr.center[1] + r)
+    ix = max(0.0, min(box[2], x0 + w) - max(box[0], x0))
+    iy = max(0.0, min(box[3], y0 + h) - max(box[1], y0))
+    return ix * iy > 0.5 * w * h
+
+
+def _inside(d: Detection, x0: int, y0: int, w: int, h: int, scale: float) -> bool:
+    """The pose's centre lies inside the tile (poses cut by the tile edge are left to the
+    neighbouring tile that holds them whole)."""
+    cx, cy = d.center * scale
+    return x0 <= cx <= x0 + w and y0 <= cy <= y0 + h

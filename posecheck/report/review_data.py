@@ -1,0 +1,136 @@
+"""Plain-language views of the verdict, cues and strides, shared by the app and the report.
+
+No Streamlit here: :mod:`posecheck.ui.st_review` draws these rows with Streamlit widgets,
+:mod:`posecheck.report.html_report` as static HTML.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posecheck.types import Analysis
+from posecheck.report.frames import KeyFrame
+
+#: verdict -> (headline, colour, one-line meaning)
+VERDICT_TEXT = {
+    "front-side": ("Front-side mechanics", "#2e9e55",
+                   "knee and thigh high in front, the foot stepping over the other knee"),
+    "back-side": ("Back-side mechanics (back kicking)", "#c62828",
+                  "the heel is flung up behind the body while the thigh stays low"),
+    "mixed": ("Mixed mechanics", "#e08a00",
+              "some front-side features, some back-side ones"),
+    "unknown": ("No verdict", "#5a6270",
+                "no complete stride was measured (too short, or the feet were not seen)"),
+}
+#: cue kind -> (Streamlit markdown badge, word); the badge uses Streamlit's bundled
+#: Material icons (no emoji font needed)
+CUE_KIND = {"fault": (":red[:material/error: **Fix**]", "Fix"),
+            "good": (":green[:material/check_circle: **Good**]", "Good"),
+            "info": (":gray[:material/info: **Info**]", "Info")}
+
+#: stride table: (header, Stride field or "score", format)
+STRIDE_COLUMNS = (
+    ("Leg", "side", "{}"),
+    ("Toe-off (s)", "toe_off_s", "{:.2f}"),
+    ("Touchdown (s)", "touchdown_s", "{:.2f}"),
+    ("Front-side score", "score", "{:.0f}"),
+    ("Thigh at peak knee (°)", "thigh_at_peak_knee_deg", "{:+.0f}"),
+    ("Peak thigh (°)", "peak_thigh_deg", "{:.0f}"),
+    ("Step-over (shank)", "step_over_shank", "{:+.2f}"),
+    ("Peak knee flexion (°)", "peak_knee_flexion_deg", "{:.0f}"),
+    ("Knee at toe-off (°)", "knee_flexion_to_deg", "{:.0f}"),
+    ("Contact (s)", "contact_time_s", "{:.3f}"),
+    ("Flight (s)", "flight_time_s", "{:.3f}"),
+    ("Step length (leg)", "step_length_leg", "{:.2f}"),
+)
+
+#: summary.key_metrics name -> plain label
+KEY_METRIC_LABELS = {
+    "thigh_at_peak_knee_deg": "Thigh angle at peak knee flexion",
+    "peak_thigh_deg": "Peak thigh angle (knee lift)",
+    "step_over_shank": "Step-over height",
+    "peak_knee_flexion_deg": "Peak knee flexion in swing",
+    "max_heel_behind_hip_leg": "Heel furthest behind the hip",
+    "foot_ahead_of_hip_td_leg": "Foot ahead of the hip at touchdown",
+    "shank_td_deg": "Shank angle at touchdown",
+    "knee_flexion_to_deg": "Knee flexion at toe-off",
+    "trunk_lean_contact_deg": "Trunk lean in contact",
+    "contact_time_s": "Contact time",
+    "flight_time_s": "Flight time",
+    "step_frequency_hz": "Step frequency",
+    "step_length_leg": "Step length",
+    "step_length_m": "Step length",
+    "hamstring_bflh_peak": "Hamstring (BFlh) peak length",
+    "hamstring_peak_pct_swing": "Hamstring peak, time in swing",
+    "hamstring_peak_pct_stride": "Hamstring peak, time in stride",
+}
+
+
+def verdict_view(analysis: Analysis) -> dict:
+    """Headline, colour, meaning, score text, confidence text and stride count."""
+    s = analysis.summary
+    verdict = getattr(s, "verdict", "unknown") if s is not None else "unknown"
+    head, colour, meaning = VERDICT_TEXT.get(verdict, VERDICT_TEXT["unknown"])
+    score = getattr(s, "score", float("nan")) if s is not None else float("nan")
+    conf = getattr(s, "confidence", 0.0) if s is not None else 0.0
+    label = getattr(s, "confidence_label", "none") if s is not None else "none"
+    return {
+        "verdict": verdict, "headline": head, "colour": colour, "meaning": meaning,
+        "score": "–" if not np.isfinite(score) else f"{score:.0f} / 100",
+        "confidence": f"{label} ({conf:.0%})" if label != "none" else "none",
+        "confidence_label": label.capitalize(), "confidence_pct": f"{conf:.0%}",
+        "n_strides": int(getattr(s, "n_strides", 0) or 0) if s is not None else 0,
+    }
+
+
+def cue_text(cue) -> str:
+    """The cue's text with its first letter capitalised."""
+    t = str(cue.text)
+    return t[:1].upper() + t[1:]
+
+
+def cue_frames(analysis: Analysis) -> list[KeyFrame]:
+    """One key frame per cue that points at a frame (caption = the cue text)."""
+    n = analysis.pose.n_frames
+    out = []
+    for i, c in enumerate(analysis.cues):
+        if 0 <= int(c.frame) < n:
+            icon, word = CUE_KIND.get(c.kind, ("", c.kind))
+            out.append(KeyFrame(row=int(c.frame), caption=f"{word}: {cue_text(c)}",
+                                kind=f"cue_{i}_{c.metric}"))
+    return out
+
+
+def stride_rows(analysis: Analysis) -> list[dict]:
+    """The stride table as display strings, one dict per stride (header → text)."""
+    from posecheck.assess.verdict import stride_score
+
+    rows = []
+    for i, s in enumerate(analysis.strides, start=1):
+        row = {"#": str(i)}
+        for head, name, fmt in STRIDE_COLUMNS:
+            v = stride_score(s) if name == "score" else getattr(s, name)
+            if isinstance(v, str):
+                row[head] = v.capitalize()
+            else:
+                row[head] = "–" if v is None or not np.isfinite(v) else fmt.format(v)
+        rows.append(row)
+    return rows
+
+
+def key_metric_rows(analysis: Analysis) -> list[tuple[str, str]]:
+    """``(label, "value unit")`` of the summary's key metrics (medians over strides)."""
+    s = analysis.summary
+    if s is None:
+        return []
+    out = []
+    for name, d in (getattr(s, "key_metrics", {}) or {}).items():
+        v = d.get("value") if isinstance(d, dict) else d
+        if v is None:
+            continue
+        unit = d.get("unit", "") if isinstance(d, dict) else ""
+        unit = {"deg": "°"}.get(unit, unit)
+        val = f"{v:.3g}" if abs(v) < 10 else f"{v:.0f}"
+        out.append((KEY_METRIC_LABELS.get(name, name.replace("_", " ")),
+                    f"{val}{unit}" if unit == "°" else f"{val} {unit}"))
+    return out
