@@ -34,6 +34,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,10 +147,11 @@ def run_stage(stage: str, clip: str, model: str, out: str, workers: int | None,
     return json.loads(line[2:])
 
 
-def loop_clip(src: str, seconds: float, dst: Path, rate_factor: int = 1) -> str:
+def loop_clip(src: str, seconds: float, dst: Path, rate_factor: int | Fraction = 1) -> str:
     """Repeat ``src``'s video packets (remux, no re-encoding) until ``seconds`` long, with
     time stamps ``rate_factor`` x closer together (4: a 60 fps clip becomes 240 fps, the
-    same frames, as a phone's slow-motion file stores them)."""
+    same frames, as a phone's slow-motion file stores them; ``Fraction(1, 2)``: the clip
+    exported twice as slow)."""
     import av
 
     with av.open(src) as inp:

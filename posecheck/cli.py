@@ -17,6 +17,11 @@ from posecheck.config import (ATHLETE_RULES, MODEL_VARIANTS, Config, KinematicsC
 from posecheck.errors import PosecheckError
 
 
+PHASE_WORDS = {"max_velocity": "maximum velocity", "acceleration": "acceleration",
+               "not_sprinting": "steady running, not sprinting (no sprint style verdict)",
+               "unknown": "not determined"}
+
+
 class UsageError(PosecheckError):
     """An invalid combination of command-line settings."""
 
@@ -72,12 +77,31 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _norms_epilog() -> str:
+    """The published values behind the verdict and cues, for ``analyze --help``."""
+    from posecheck.assess.norms import NORMS, cite
+
+    lines = ["The style is a description, not a grade (Haugen et al. 2018). Published values",
+             "used (docs/metrics.md section 9 has the references table):"]
+    for n in NORMS.values():
+        if n.use == "report" and not n.sources:
+            continue
+        if n.use == "reference" and n.low is not None:
+            value = f"{n.low:g}" if n.low == n.high else f"{n.low:g}-{n.high:g}"
+            lines.append(f"  {n.label}: {value} {n.unit}; {n.population} [{cite(n.metric)}]")
+        else:
+            lines.append(f"  {n.label}: {n.population} [{cite(n.metric)}]")
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="posecheck", description="Sprint technique checker for side-view clips.")
     ap.add_argument("--version", action="version", version=f"posecheck {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
 
-    an = sub.add_parser("analyze", help="analyse a side-view sprint clip")
+    an = sub.add_parser("analyze", help="analyse a side-view sprint clip",
+                        epilog=_norms_epilog(),
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
     an.add_argument("clip", type=Path, help="video file (.mp4, .mov, .m4v)")
     an.add_argument("--out", type=Path, help="output directory (default: <clip stem>_posecheck/ next to the clip)")
     an.add_argument("--model", choices=MODEL_VARIANTS, default="full", help="pose model (default: full)")
@@ -173,12 +197,18 @@ def _analyze(args: argparse.Namespace) -> int:
     print(f"{clip.name}: {p.n_frames} frames, athlete found in {p.detection_rate:.0%}, "
           f"running {'left to right' if analysis.angles.direction > 0 else 'right to left'}")
     summary = analysis.summary
-    if summary is not None and summary.n_strides:
-        print(f"verdict: {summary.verdict.upper()} (front-side score {summary.score:.0f}/100, "
-              f"confidence {summary.confidence_label}, {summary.n_strides} strides)")
+    if summary is not None:
+        counts = ", ".join(f"{n} {p.replace('_', ' ')}" for p, n in summary.phase_strides.items() if n)
+        print(f"phase: {PHASE_WORDS.get(summary.phase, summary.phase)}"
+              + (f" ({counts} strides)" if counts else ""))
+        if summary.verdict != "unknown":
+            print(f"style: {summary.verdict.upper()} style (front-side index "
+                  f"{summary.score:.0f}/100, confidence {summary.confidence_label}, "
+                  f"{summary.n_strides} max-velocity strides) - a description, not a grade")
         marks = {"fault": "fix ", "good": "good", "info": "info"}
         for cue in analysis.cues:
-            print(f"  {marks.get(cue.kind, cue.kind)}  {cue.text}")
+            src = f" [{cue.source}]" if cue.source else ""
+            print(f"  {marks.get(cue.kind, cue.kind)}  {cue.text}{src}")
     for w in analysis.warnings:
         print(f"warning: {w}")
     print(f"wrote {', '.join(paths)} to {out}")

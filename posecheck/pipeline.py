@@ -6,6 +6,7 @@ kinematics → gait → assess. Reports and comparisons are made from its
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from posecheck.config import Config, KinematicsConfig
@@ -17,7 +18,12 @@ from posecheck.kinematics.chain import best_angles, compute_kinematics  # 3-4. s
 from posecheck.gait.events import detect_events                      # 5. gait
 from posecheck.gait.strides import compute_strides
 from posecheck.assess.quality import kinematics_warnings             # 6. assess
-from posecheck.assess.verdict import make_cues, summarise
+from posecheck.assess.timing import check_time, flight_slowdown
+from posecheck.assess.cues import make_cues
+from posecheck.assess.phase import clip_phase, label_phases
+from posecheck.assess.symmetry import hamstring_by_leg, left_right
+from posecheck.assess.verdict import judged, summarise
+from posecheck.video.repeats import repeat_factor
 from posecheck.warmup import numba_cache_cold, start_warm_up
 
 #: progress(stage, done, total): stage is a short label ("pose", "video"); total 0 = unknown.
@@ -65,29 +71,52 @@ def analyze_video(path: str | Path, config: Config | None = None,
         raise NoPersonDetected(
             f"no person found in {Path(path).name}; film the athlete side-on with the whole "
             f"body in view")
-    kin, events, strides, summary, cues, kin_warnings = analyze_kinematics(pose, cfg.kinematics)
-    warnings = quality_warnings(info, pose) + notes + kin_warnings
+    # is time real? repeated pictures are analysed once; slowed footage is re-timed
+    # (repeats) or flagged (flight physics; posecheck.assess.timing)
+    repeat = repeat_factor(pose.repeated)
+    if repeat > 1.0:
+        pose = pose.unique_frames_only()
+    elif pose.repeated.any():  # a still scene, a dropped frame: not repeated footage
+        pose = replace(pose, repeated=None)
+    result = analyze_kinematics(pose, cfg.kinematics)
+    timing = check_time(repeat, flight_slowdown(result[0], result[1], pose.times,
+                                                cfg.kinematics.athlete_height_m),
+                        cfg.video.slowmo_factor)
+    if timing.retime != 1.0:
+        pose = pose.retimed(timing.retime)
+        result = analyze_kinematics(pose, cfg.kinematics)
+    elif timing.slowed:  # times are not real: no phase, no time-based judgement
+        result = analyze_kinematics(pose, cfg.kinematics, slowed=True)
+    kin, events, strides, summary, cues, kin_warnings = result
+    warnings = quality_warnings(info, pose) + notes + list(timing.notes) + kin_warnings
     return Analysis(video=info, pose=pose, angles=best_angles(kin), config=cfg,
                     warnings=tuple(warnings), kinematics=kin, events=events, strides=strides,
-                    summary=summary, cues=cues)
+                    summary=summary, cues=cues, timing=timing)
 
 
-def analyze_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None):
+def analyze_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None,
+                       slowed: bool = False):
     """The kinematics core on a :class:`PoseSequence` (no video needed; what bench/ times).
 
     Returns ``(kinematics, events, strides, summary, cues, warnings)``: swap-repaired and
-    filtered per-frame angles, gait events, per-stride metrics, the verdict, coaching cues
-    and plain-language quality warnings (never raised).
+    filtered per-frame angles, gait events, per-stride metrics labelled by phase, the
+    summary (phase, style verdict, left/right, hamstring), cues and plain-language quality
+    warnings (never raised). ``slowed``: the clip's time base is known not to be real
+    (phase ``unknown``, no time-based judgement).
     """
     cfg = cfg or KinematicsConfig()
     kin = compute_kinematics(pose, cfg)
     events, _contact, _height = detect_events(kin.xy, pose.times, kin.leg_length_px,
                                               cfg.contact_threshold, fast_xy=kin.xy_events)
-    strides = compute_strides(kin, events, pose.times, cfg.athlete_height_m)
+    strides = label_phases(compute_strides(kin, events, pose.times, cfg.athlete_height_m))
     warns = kinematics_warnings(pose, kin, strides)
+    phase, counts = clip_phase(strides, slowed)
     summary = summarise(strides, float(kin.leg_swapped.mean()) if pose.n_frames else 0.0,
-                        len(warns))
-    cues = make_cues(strides, pose.times)
+                        len(warns), pose.model, phase, counts)
+    frame_s = 1.0 / kin.sampling_rate_hz if kin.sampling_rate_hz > 0 else 0.0
+    summary = replace(summary, left_right=left_right(judged(strides) or strides, frame_s),
+                      hamstring=hamstring_by_leg(judged(strides) or strides))
+    cues = make_cues(strides, pose.times, pose.model, phase)
     return kin, events, strides, summary, cues, warns
 
 

@@ -10,7 +10,8 @@ Conventions used throughout:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -94,6 +95,8 @@ class PoseSequence:
         times: (n_frames,) float64 real seconds, strictly increasing.
         frame_size: (width, height) of the frames in pixels.
         model: pose model variant, ``lite|full|heavy``.
+        repeated: (n_frames,) bool, the frame repeats the picture of the one before it
+            (:mod:`posecheck.video.repeats`); ``None`` = no frame does.
     """
 
     xy: np.ndarray
@@ -104,9 +107,14 @@ class PoseSequence:
     times: np.ndarray
     frame_size: tuple[int, int]
     model: str = "full"
+    repeated: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = self.times.shape[0]
+        rep = np.zeros(n, bool) if self.repeated is None else np.asarray(self.repeated, bool)
+        if rep.shape != (n,):
+            raise ValueError(f"PoseSequence.repeated has shape {rep.shape}, expected {(n,)}")
+        object.__setattr__(self, "repeated", rep)
         shapes = {
             "xy": (n, N_LANDMARKS, 2), "z": (n, N_LANDMARKS), "visibility": (n, N_LANDMARKS),
             "presence": (n, N_LANDMARKS), "world": (n, N_LANDMARKS, 3),
@@ -127,7 +135,29 @@ class PoseSequence:
 
     @property
     def detection_rate(self) -> float:
-        return float(self.detected.mean()) if self.n_frames else 0.0
+        """Share of the frames with a new picture (not repeats) in which a person was found."""
+        new = ~self.repeated
+        return float(self.detected[new].mean()) if new.any() else 0.0
+
+    def unique_frames_only(self) -> PoseSequence:
+        """The same sequence with the landmarks of repeated frames removed (NaN rows; their
+        times stay), so that the analysis sees each picture once, at its first time."""
+        if not self.repeated.any():
+            return self
+        keep = ~self.repeated
+        mask = lambda a: np.where(keep.reshape((-1,) + (1,) * (a.ndim - 1)), a, np.nan)  # noqa: E731
+        return replace(self, xy=mask(self.xy), z=mask(self.z), visibility=mask(self.visibility),
+                       presence=mask(self.presence), world=mask(self.world))
+
+    def retimed(self, factor: float) -> PoseSequence:
+        """The same sequence with every interval divided by ``factor`` (> 0), counted from
+        the first frame: a slowed clip's times made real."""
+        if not factor > 0:
+            raise ValueError(f"factor must be positive, got {factor!r}")
+        if factor == 1.0 or self.n_frames == 0:
+            return self
+        t0 = self.times[0]
+        return replace(self, times=t0 + (self.times - t0) / factor)
 
 
 @dataclass(frozen=True)
@@ -223,6 +253,35 @@ class GaitEvent:
 
 
 @dataclass(frozen=True)
+class TimeCheck:
+    """What the clip's time base looks like (:mod:`posecheck.assess.timing`).
+
+    Attributes:
+        repeat_factor: frames per picture (1.0 = no repeated frames; 3.0 = each picture
+            shown three times).
+        gravity_factor: the slow-down measured from flight (NaN when the clip has too few
+            long flights); ``n_flights``: how many flights it rests on.
+        retime: the factor the clip's times were (or are to be) divided by (1 = none).
+        slowed: the clip still looks slowed after ``retime``: its times are not real.
+        notes: plain-language warnings.
+    """
+
+    repeat_factor: float = 1.0
+    gravity_factor: float = float("nan")
+    n_flights: int = 0
+    retime: float = 1.0
+    slowed: bool = False
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"repeat_factor": round(self.repeat_factor, 3),
+                "flight_slowdown": (None if not math.isfinite(self.gravity_factor)
+                                    else round(self.gravity_factor, 3)),
+                "flights_measured": self.n_flights, "retimed_by": round(self.retime, 3),
+                "looks_slowed": self.slowed}
+
+
+@dataclass(frozen=True)
 class Analysis:
     """Everything :func:`posecheck.analyze_video` produces for one clip.
 
@@ -230,7 +289,8 @@ class Analysis:
     knee and hip flexion; ``kinematics`` everything else per frame; ``events`` the gait
     events; ``strides`` one :class:`posecheck.gait.strides.Stride` per swing and leg;
     ``summary`` the verdict (:class:`posecheck.assess.verdict.Summary`); ``cues`` plain-language
-    coaching cues (:class:`posecheck.assess.verdict.Cue`).
+    coaching cues (:class:`posecheck.assess.verdict.Cue`); ``timing`` how the clip's time base
+    was checked (repeated frames, slowed playback; :class:`TimeCheck`).
     """
 
     video: VideoInfo
@@ -243,6 +303,7 @@ class Analysis:
     strides: tuple = ()
     summary: object | None = None
     cues: tuple = ()
+    timing: TimeCheck = field(default_factory=TimeCheck)
 
     @property
     def times(self) -> np.ndarray:

@@ -30,10 +30,18 @@ def exact_pose(gt: dict, noise: float = 0.0, seed: int = 0, shift=(0.0, 0.0),
                         frame_size=(gt["width"], gt["height"]))
 
 
+#: a max-velocity profile from published elite values (Ito et al. 2008, 2007 World
+#: Championships: thigh lift 65–70°, minimum knee angle 38–41° = 139–142° flexion; step
+#: frequency 4.9–5.0 steps/s; contact ≈ 0.09 s, Čoh et al. 2018), other keys front-side
+ELITE = dict(cadence=4.9, duty=0.22, key_overrides=(("thigh_peak", 67.0), ("knee_peak", 140.0)))
+
+
 def truth_pose(style=1.0, fps=120.0, direction=1, seconds=2.0, noise=0.0, seed=0,
-               shift=(0.0, 0.0), scale=1.0) -> tuple[PoseSequence, dict]:
-    """A simulated sprint (:mod:`tools.synth`) as exact landmarks, and its ground truth."""
+               shift=(0.0, 0.0), scale=1.0, **params) -> tuple[PoseSequence, dict]:
+    """A simulated sprint (:mod:`tools.synth`) as exact landmarks, and its ground truth;
+    ``params``: more :class:`tools.synth.SprintParams` fields (e.g. :data:`ELITE`)."""
     from tools.synth import SprintParams, simulate
 
-    gt = simulate(SprintParams(style=style, fps=fps, direction=direction, seconds=seconds)).payload
+    gt = simulate(SprintParams(style=style, fps=fps, direction=direction, seconds=seconds,
+                               **params)).payload
     return exact_pose(gt, noise, seed, shift, scale), gt

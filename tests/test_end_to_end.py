@@ -150,5 +150,5 @@ def test_repair_and_filtering_beat_raw_mediapipe(run):
 def test_cli_prints_the_verdict_and_cues(run):
     name, _out, proc, _truth = run
     expected = {"front_side_60fps": "FRONT-SIDE", "back_kick_60fps": "BACK-SIDE"}[name]
-    assert f"verdict: {expected}" in proc.stdout
+    assert f"style: {expected} style" in proc.stdout and "phase: maximum velocity" in proc.stdout
     assert ("  fix " if expected == "BACK-SIDE" else "  good ") in proc.stdout

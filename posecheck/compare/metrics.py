@@ -68,13 +68,15 @@ class MetricSpec:
 
 #: Stride field -> spec, in display order (``front_side_score`` = verdict.stride_score).
 METRICS: dict[str, MetricSpec] = {
-    "front_side_score": MetricSpec("Front-side score", "", "higher", "more front-side", 0),
+    "front_side_score": MetricSpec("Front-side index", "", "higher", "towards front-side style", 0),
+    "hip_flexion_at_peak_knee_deg": MetricSpec(
+        "Thigh vs trunk line at peak knee flexion", "°", "higher",
+        "towards front-side: the heel recovered in front of the trunk line"),
     "thigh_at_peak_knee_deg": MetricSpec(
         "Thigh angle at peak knee flexion", "°", "higher",
-        "less negative = heel recovered under the body, not behind it"),
-    "peak_thigh_deg": MetricSpec("Peak thigh angle (knee lift)", "°", "higher", "higher knee lift"),
-    "step_over_shank": MetricSpec("Step-over height", "shank lengths", "higher",
-                                  "foot passes higher over the other knee", 2),
+        "towards front-side: heel recovered under the body, not behind it"),
+    "peak_thigh_deg": MetricSpec("Peak thigh angle (knee lift)", "°", None),
+    "step_over_shank": MetricSpec("Step-over height", "shank lengths", None, digits=2),
     "peak_knee_flexion_deg": MetricSpec("Peak knee flexion in swing", "°", None),
     "heel_height_at_peak_knee_leg": MetricSpec("Heel height at peak knee flexion",
                                                "leg lengths", None, digits=2),
@@ -140,16 +142,18 @@ class MetricDelta:
         return _clean(d)
 
 
+# "better"/"worse" are the codes of a change towards the front-side / back-side style (the
+# only metrics with a direction are the style's); the words say that, not a grade
 SHORT_TEXT = {
-    "better": "better",
-    "worse": "worse",
+    "better": "towards front-side",
+    "worse": "towards back-side",
     "changed": "changed (no preferred direction)",
     "no change beyond variation": "no change beyond variation",
     "not enough strides": "not enough strides",
 }
 ASSESSMENT_TEXT = {
-    "better": "better (beyond stride-to-stride variation)",
-    "worse": "worse (beyond stride-to-stride variation)",
+    "better": "towards front-side style (beyond stride-to-stride variation)",
+    "worse": "towards back-side style (beyond stride-to-stride variation)",
     "changed": "changed beyond variation (no preferred direction)",
     "no change beyond variation": "no change beyond stride-to-stride variation",
     "not enough strides": "not enough strides to tell",
@@ -275,7 +279,8 @@ def stride_values(analysis: Analysis, metric: str, side: str = "both") -> np.nda
     for s in analysis.strides:
         if side != "both" and s.side != side:
             continue
-        v = stride_score(s) if metric == "front_side_score" else getattr(s, metric, np.nan)
+        v = (stride_score(s, analysis.pose.model) if metric == "front_side_score"
+             else getattr(s, metric, np.nan))
         vals.append(float(v) if v is not None else np.nan)
     arr = np.asarray(vals, dtype=float)
     return arr[np.isfinite(arr)]

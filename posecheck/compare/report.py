@@ -53,8 +53,8 @@ def fmt_stat(st, m: MetricDelta) -> str:
 
 
 def better_text(m: MetricDelta) -> str:
-    """``higher`` / ``lower`` / ``no preferred direction``."""
-    return m.better or "no preferred direction"
+    """Which way is towards front-side style: ``higher`` / ``lower`` / ``no direction``."""
+    return m.better or "no direction"
 
 
 def delta_rows(comparison: Comparison, side: str = "both") -> list[dict]:
@@ -62,13 +62,13 @@ def delta_rows(comparison: Comparison, side: str = "both") -> list[dict]:
     # the verdict on the change first: on a laptop the last columns may need scrolling
     return [{"Metric": m.label, "Assessment": m.short,
              "Change": fmt_value(m.delta, m, signed=True), "Before": fmt_stat(m.before, m),
-             "After": fmt_stat(m.after, m), "Better is": better_text(m),
+             "After": fmt_stat(m.after, m), "Front-side is": better_text(m),
              "_class": ASSESS_CLASS[m.assessment]}
             for m in comparison.metrics if m.side == side]
 
 
 def headline(comparison: Comparison) -> str:
-    """One sentence: how the front-side score and verdict changed."""
+    """One sentence: how the front-side index and style changed."""
     b, a = comparison.before, comparison.after
 
     def sc(v):
@@ -79,7 +79,7 @@ def headline(comparison: Comparison) -> str:
         verdict = m.wording
     except KeyError:
         verdict = ""
-    return (f"Front-side score {sc(b.score)} → {sc(a.score)} ({b.verdict} → {a.verdict})"
+    return (f"Front-side index {sc(b.score)} → {sc(a.score)} ({b.verdict} → {a.verdict} style)"
             + (f": {verdict}." if verdict else "."))
 
 
@@ -140,9 +140,9 @@ def build_compare_report(comparison: Comparison, *, video_name: str | None = Non
 <section><h2>What changed (both legs)</h2>{_table(delta_rows(comparison, "both"))}
 <p class="sub">Change = after − before of the mean over strides (± = stride-to-stride SD).
 A change counts as beyond stride-to-stride variation when it is larger than the pooled SD
-of the strides <i>and</i> Welch's t-test gives p &lt; {comparison.alpha:g}. "Better is" follows
-the front-side verdict (docs/metrics.md); metrics the verdict does not score have no
-preferred direction.</p></section>
+of the strides <i>and</i> Welch's t-test gives p &lt; {comparison.alpha:g}. "Front-side is":
+which way the metric moves towards front-side style (docs/metrics.md; a style, not a grade);
+other metrics have no direction.</p></section>
 <section><h2>Stride cycle</h2>{_charts(comparison)}
 <p class="sub">Each stride from toe-off to the next toe-off of the same foot, both legs,
 resampled to 0–100 %. Before grey, after coloured.</p></section>

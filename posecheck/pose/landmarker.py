@@ -342,16 +342,22 @@ def estimate_sequence(
     """
     from posecheck.config import PoseConfig
 
+    from posecheck.video.repeats import RepeatMarker
+
     cfg = config or PoseConfig()
-    _indices, times, tracks, size = track_frames(frames, cfg, total, progress)
+    marked = RepeatMarker(frames)
+    _indices, times, tracks, size = track_frames(marked, cfg, total, progress)
     return sequence_from_tracks(tracks, np.asarray(times, dtype=np.float64),
-                                frame_size or size or (0, 0), cfg, notes)
+                                frame_size or size or (0, 0), cfg, notes,
+                                repeated=np.asarray(marked.flags[:len(times)], dtype=bool))
 
 
 def sequence_from_tracks(tracks: list, times: np.ndarray, size: tuple[int, int],
-                         cfg: PoseConfig, notes: list[str] | None = None) -> PoseSequence:
+                         cfg: PoseConfig, notes: list[str] | None = None,
+                         repeated: np.ndarray | None = None) -> PoseSequence:
     """Choose the athlete among ``tracks`` (rows = positions in ``times``) by
-    ``cfg.athlete`` and return their :class:`PoseSequence` (NaN rows where not found)."""
+    ``cfg.athlete`` and return their :class:`PoseSequence` (NaN rows where not found;
+    ``repeated``: (n,) bool, frames that repeat the picture before them)."""
     from posecheck.pose.tracking import unpack
     from posecheck.pose.choice import candidate_tracks, choose_track
 
@@ -369,10 +375,11 @@ def sequence_from_tracks(tracks: list, times: np.ndarray, size: tuple[int, int],
                else f"chosen by --athlete {cfg.athlete}")
         notes.append(f"{len(candidates)} people were found; the one {how} was analysed "
                      f"(choose another with --athlete largest|longest|leftmost|rightmost|top|bottom)")
-    return _stack(rows, times, size, cfg.model)
+    return _stack(rows, times, size, cfg.model, repeated)
 
 
-def _stack(rows: list, times: np.ndarray, size: tuple[int, int], model: str) -> PoseSequence:
+def _stack(rows: list, times: np.ndarray, size: tuple[int, int], model: str,
+           repeated: np.ndarray | None = None) -> PoseSequence:
     n = len(rows)
     xy = np.full((n, N_LANDMARKS, 2), np.nan)
     z = np.full((n, N_LANDMARKS), np.nan)
@@ -384,4 +391,4 @@ def _stack(rows: list, times: np.ndarray, size: tuple[int, int], model: str) -> 
             continue
         xy[i], z[i], vis[i], pres[i], world[i] = r["xy"], r["z"], r["visibility"], r["presence"], r["world"]
     return PoseSequence(xy=xy, z=z, visibility=vis, presence=pres, world=world, times=times,
-                        frame_size=size, model=model)
+                        frame_size=size, model=model, repeated=repeated)

@@ -189,6 +189,7 @@ def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
     """Task: track everybody in frames ``[lead, stop)``; compact arrays, file indices."""
     from posecheck.pose.landmarker import track_frames
     from posecheck.video.reader import iter_frames
+    from posecheck.video.repeats import RepeatMarker
 
     def tick(done: int, _total: int) -> None:
         ctx.check()
@@ -197,7 +198,8 @@ def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
 
     t0, c0 = time.perf_counter(), time.thread_time()
     with iter_frames(path, info=info, start=lead, stop=stop, threads=1) as reader:
-        indices, times, tracks, size = track_frames(reader, cfg, progress=tick,
+        marked = RepeatMarker(reader)
+        indices, times, tracks, size = track_frames(marked, cfg, progress=tick,
                                                     model_path=model_path, one_thread=True)
         complete = reader.complete
     ctx.tick(len(indices) - (start - lead))
@@ -211,6 +213,7 @@ def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
                            "heights": np.asarray(tr.heights, dtype=np.float64),
                            "times": np.asarray(tr.times, dtype=np.float64)})
     return {"index": idx, "times": np.asarray(times, dtype=np.float64), "tracks": out_tracks,
+            "repeated": np.asarray(marked.flags[:len(indices)], dtype=bool),
             "size": size, "complete": complete, "seconds": time.perf_counter() - t0,
             "cpu_seconds": time.thread_time() - c0}
 
@@ -258,10 +261,11 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
         again = run_tasks(_pose_chunk, tasks([plan[k] for k in bad]), workers)
         for k, r in zip(bad, again):
             results[k] = r
-    index, times, tracks = stitch(results, plan)
+    index, times, tracks, repeated = stitch(results, plan)
     if progress is not None:
         progress(len(times), total)
-    return pose.sequence_from_tracks(tracks, times, (info.width, info.height), cfg, notes)
+    return pose.sequence_from_tracks(tracks, times, (info.width, info.height), cfg, notes,
+                                     repeated=repeated)
 
 
 def _disagree(prev: dict, cur: dict, start: int) -> bool:
@@ -287,22 +291,24 @@ def _disagree(prev: dict, cur: dict, start: int) -> bool:
 
 
 def stitch(results: list[dict], plan: list[tuple[int, int, int]]):
-    """Join the chunks' results: ``(file indices, times, tracks)`` with tracks as
+    """Join the chunks' results: ``(file indices, times, tracks, repeated)`` with tracks as
     :class:`posecheck.pose.tracking.Track` whose rows index the joined frames (see the module
     docstring). Reading stops after the first chunk that ended early (a damaged file), as a
     single stream would."""
     from posecheck.pose.tracking import REVIVE_WITHIN_S
 
-    index_parts, time_parts, kept = [], [], []
+    index_parts, time_parts, repeat_parts, kept = [], [], [], []
     for res, (_lead, start, stop) in zip(results, plan):
         own = (res["index"] >= start) & (res["index"] < stop)
         index_parts.append(res["index"][own])
         time_parts.append(res["times"][own])
+        repeat_parts.append(res["repeated"][own])
         kept.append(res)
         if not res["complete"]:
             break
     index = np.concatenate(index_parts) if index_parts else np.zeros(0, np.int64)
     times = np.concatenate(time_parts) if time_parts else np.zeros(0)
+    repeated = np.concatenate(repeat_parts) if repeat_parts else np.zeros(0, bool)
     glob: list[dict] = []   # stitched tracks: lists of per-chunk pieces
     prev: dict[int, int] = {}  # track number in the previous chunk -> global track
     for k, (res, (_lead, start, stop)) in enumerate(zip(kept, plan)):
@@ -331,7 +337,7 @@ def stitch(results: list[dict], plan: list[tuple[int, int, int]]):
                 glob.append({"pieces": []})
             glob[cur[b]]["pieces"].append(piece)
         prev = cur
-    return index, times, _as_tracks(glob, index)
+    return index, times, _as_tracks(glob, index), repeated
 
 
 def _overlap_score(ta: dict, tb: dict, start: int) -> float:

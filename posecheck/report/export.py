@@ -115,7 +115,7 @@ def strides_csv(analysis: Analysis) -> str:
     for i, s in enumerate(analysis.strides):
         d = s.to_dict()
         w.writerow([i, *("" if d[k] is None else d[k] for k in names),
-                    _fmt(stride_score(s), 1)])
+                    _fmt(stride_score(s, _model(analysis)), 1)])
     return buf.getvalue()
 
 
@@ -151,15 +151,21 @@ def report_dict(analysis: Analysis) -> dict:
         "model": analysis.pose.model,
         "detection_rate": round(analysis.pose.detection_rate, 4),
         "running_direction": "left_to_right" if analysis.angles.direction > 0 else "right_to_left",
+        "timing": analysis.timing.to_dict(),
         "warnings": list(analysis.warnings),
         "summary": analysis.summary.to_dict() if analysis.summary is not None else None,
-        "strides": [dict(s.to_dict(), front_side_score=_round(stride_score(s), 1))
+        "strides": [dict(s.to_dict(), front_side_score=_round(stride_score(s, _model(analysis)), 1))
                     for s in analysis.strides],
         "cues": [c.to_dict() for c in analysis.cues],
         "events": [{"side": e.side, "type": e.kind, "time_s": round(e.time_s, 4), "frame": e.frame}
                    for e in analysis.events],
         "kinematics": _kinematics_meta(analysis),
     }
+
+
+def _model(analysis) -> str:
+    """The pose model of an analysis (``full`` for a bare one without a pose)."""
+    return getattr(getattr(analysis, "pose", None), "model", "full")
 
 
 def _round(v: float, digits: int):

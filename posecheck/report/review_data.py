@@ -13,14 +13,22 @@ from posecheck.report.frames import KeyFrame
 
 #: verdict -> (headline, colour, one-line meaning)
 VERDICT_TEXT = {
-    "front-side": ("Front-side mechanics", "#2e9e55",
-                   "knee and thigh high in front, the foot stepping over the other knee"),
-    "back-side": ("Back-side mechanics (back kicking)", "#c62828",
-                  "the heel is flung up behind the body while the thigh stays low"),
-    "mixed": ("Mixed mechanics", "#e08a00",
-              "some front-side features, some back-side ones"),
-    "unknown": ("No verdict", "#5a6270",
-                "no complete stride was measured (too short, or the feet were not seen)"),
+    "front-side": ("Front-side style", "#2e9e55",
+                   "the heel is recovered in front of the trunk line (a style, not a grade)"),
+    "back-side": ("Back-side style (back kicking)", "#c62828",
+                  "the heel comes up behind the trunk line while the thigh stays back"),
+    "mixed": ("Mixed style", "#e08a00",
+              "the thigh is about on the trunk line when the heel is highest"),
+    "unknown": ("No style verdict", "#5a6270",
+                "no max-velocity stride was measured (too short, the feet were not seen, "
+                "acceleration or steady running only)"),
+}
+#: summary.phase -> why there is or is not a verdict
+PHASE_TEXT = {
+    "max_velocity": "maximum-velocity strides",
+    "acceleration": "acceleration only: max-velocity norms do not apply",
+    "not_sprinting": "steady running, not sprinting",
+    "unknown": "phase not determined",
 }
 #: cue kind -> (Streamlit markdown badge, word); the badge uses Streamlit's bundled
 #: Material icons (no emoji font needed)
@@ -33,7 +41,9 @@ STRIDE_COLUMNS = (
     ("Leg", "side", "{}"),
     ("Toe-off (s)", "toe_off_s", "{:.2f}"),
     ("Touchdown (s)", "touchdown_s", "{:.2f}"),
-    ("Front-side score", "score", "{:.0f}"),
+    ("Phase", "phase", "{}"),
+    ("Front-side index", "score", "{:.0f}"),
+    ("Thigh vs trunk at peak knee (°)", "hip_flexion_at_peak_knee_deg", "{:+.0f}"),
     ("Thigh at peak knee (°)", "thigh_at_peak_knee_deg", "{:+.0f}"),
     ("Peak thigh (°)", "peak_thigh_deg", "{:.0f}"),
     ("Step-over (shank)", "step_over_shank", "{:+.2f}"),
@@ -46,7 +56,13 @@ STRIDE_COLUMNS = (
 
 #: summary.key_metrics name -> plain label
 KEY_METRIC_LABELS = {
+    "hip_flexion_at_peak_knee_deg": "Thigh vs trunk line at peak knee flexion",
     "thigh_at_peak_knee_deg": "Thigh angle at peak knee flexion",
+    "thigh_separation_td_deg": "Thigh separation at touchdown",
+    "trunk_lean_td_deg": "Trunk lean at touchdown",
+    "thigh_forward_velocity_dps": "Peak forward thigh angular velocity",
+    "thigh_backward_velocity_dps": "Peak backward thigh angular velocity",
+    "shin_above_parallel_mvp_deg": "Trailing shin above horizontal at mid-flight",
     "peak_thigh_deg": "Peak thigh angle (knee lift)",
     "step_over_shank": "Step-over height",
     "peak_knee_flexion_deg": "Peak knee flexion in swing",
@@ -74,8 +90,12 @@ def verdict_view(analysis: Analysis) -> dict:
     score = getattr(s, "score", float("nan")) if s is not None else float("nan")
     conf = getattr(s, "confidence", 0.0) if s is not None else 0.0
     label = getattr(s, "confidence_label", "none") if s is not None else "none"
+    phase = getattr(s, "phase", "unknown") if s is not None else "unknown"
+    if verdict == "unknown" and phase in ("acceleration", "not_sprinting"):
+        meaning = PHASE_TEXT[phase]
     return {
         "verdict": verdict, "headline": head, "colour": colour, "meaning": meaning,
+        "phase": PHASE_TEXT.get(phase, phase),
         "score": "–" if not np.isfinite(score) else f"{score:.0f} / 100",
         "confidence": f"{label} ({conf:.0%})" if label != "none" else "none",
         "confidence_label": label.capitalize(), "confidence_pct": f"{conf:.0%}",
@@ -109,9 +129,9 @@ def stride_rows(analysis: Analysis) -> list[dict]:
     for i, s in enumerate(analysis.strides, start=1):
         row = {"#": str(i)}
         for head, name, fmt in STRIDE_COLUMNS:
-            v = stride_score(s) if name == "score" else getattr(s, name)
+            v = stride_score(s, analysis.pose.model) if name == "score" else getattr(s, name)
             if isinstance(v, str):
-                row[head] = v.capitalize()
+                row[head] = v.replace("_", " ").capitalize()
             else:
                 row[head] = "–" if v is None or not np.isfinite(v) else fmt.format(v)
         rows.append(row)

@@ -180,8 +180,9 @@ def _deltas(c) -> None:
                                 "Assessment": st.column_config.TextColumn(width="medium")})
     st.caption(f"Change = after − before of the mean over strides (± = stride-to-stride SD). "
                f"Beyond variation = larger than the pooled SD of the strides and Welch's "
-               f"t-test p < {c.alpha:g}. \"Better is\" follows the front-side verdict; "
-               f"metrics it does not score have no preferred direction.")
+               f"t-test p < {c.alpha:g}. \"Front-side is\": which way the metric moves "
+               f"towards front-side style (a style, not a grade); other metrics have no "
+               f"direction.")
 
 
 def _downloads(ex: CompareExports) -> None:

@@ -67,10 +67,13 @@ def verdict_section(result: Result) -> None:
                       f"line-height:1.2'>{v['headline']}</div>"
                       f"<div style='color:#5a6270'>{v['meaning']}</div>",
                       unsafe_allow_html=True)
-        c1.metric("Front-side score", v["score"],
-                  help="0 = clear back-side, 100 = clear front-side (from each metric's median "
-                       f"over the strides); front-side ≥ {FRONT_SIDE_MIN:.1f}, back-side ≤ "
-                       f"{BACK_SIDE_MAX:.1f}.")
+        c1.metric("Front-side index", v["score"],
+                  help="How surely the thigh is in front of the trunk line when the heel is "
+                       "highest (Mann's front-side definition), given the pose model's error: "
+                       "0 = surely behind, 100 = surely in front; front-side style ≥ "
+                       f"{FRONT_SIDE_MIN:.1f}, back-side style ≤ {BACK_SIDE_MAX:.1f}. A style, "
+                       "not a grade: no front- or back-side variable is related to top speed "
+                       "(Haugen et al. 2018).")
         c2.metric("Confidence", v["confidence_label"],
                   help=f"{v['confidence_pct']} (high ≥ 70 %, medium ≥ 40 %). Lower with few "
                        "strides, inconsistent strides, many leg swaps repaired and footage "

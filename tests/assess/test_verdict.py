@@ -1,9 +1,11 @@
-"""Front-side score and verdict (``posecheck.assess.verdict``): prototypes and thresholds, robust
-clip score, monotonic in the synthetic style blend on exact landmarks, committed samples."""
+"""Style verdict (``posecheck.assess.verdict``) and cues (``posecheck.assess.cues``): Mann's
+trunk-line definition with the pose model's error, published norms never faulted, a
+simulated profile of published elite values, monotone in the synthetic style blend."""
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import fields
 from pathlib import Path
 
@@ -11,143 +13,187 @@ import numpy as np
 import pytest
 
 from posecheck.assess import verdict as V
-from posecheck.pipeline import analyze_kinematics
+from posecheck.assess.cues import make_cues
+from posecheck.assess.norms import NORMS, REFERENCES, STYLE_ERROR, cite
 from posecheck.gait.strides import Stride
-from posecheck.types import PoseSequence
-from tools.synth import SprintParams, simulate
-from synthpose import exact_pose
+from posecheck.pipeline import analyze_kinematics
+from synthpose import ELITE, exact_pose, truth_pose
 
 ROOT = Path(__file__).resolve().parents[2]
-BACK = {k: lo for k, (lo, hi) in V.ANCHORS.items()}
-FRONT = {k: hi for k, (lo, hi) in V.ANCHORS.items()}
-MID = {k: 0.5 * (lo + hi) for k, (lo, hi) in V.ANCHORS.items()}
+T = np.arange(400) / 60.0
 
 
 def make_stride(side="left", frame=10, **metrics) -> Stride:
     vals = {}
     for f in fields(Stride):
-        vals[f.name] = (side if f.name == "side" else frame if f.type in (int, "int")
-                        else float("nan"))
+        if f.name == "side":
+            vals[f.name] = side
+        elif f.name == "phase":
+            vals[f.name] = "max_velocity"
+        elif f.type in (int, "int"):
+            vals[f.name] = frame
+        else:
+            vals[f.name] = float("nan")
     vals.update(metrics)
     return Stride(**vals)
 
 
-def pose_from_points(gt: dict) -> PoseSequence:
-    """Exact landmarks: the ground-truth joint-centre pixels in MediaPipe's layout."""
-    return exact_pose(gt)
+def strides_at(value, n=8, **more):
+    return tuple(make_stride(side=("left", "right")[i % 2], frame=10 + i,
+                             hip_flexion_at_peak_knee_deg=value, **more) for i in range(n))
 
 
 # ------------------------------------------------------------------------------ scale
 
 
-def test_prototypes_map_to_0_and_100_and_blend_to_50():
-    assert V.stride_score(make_stride(**BACK)) == pytest.approx(0.0)
-    assert V.stride_score(make_stride(**FRONT)) == pytest.approx(100.0)
-    assert V.stride_score(make_stride(**MID)) == pytest.approx(50.0)
-    far = {k: v + 10 * (FRONT[k] - BACK[k]) for k, v in FRONT.items()}
-    assert V.stride_score(make_stride(**far)) == pytest.approx(100.0)     # clipped
-    assert np.isnan(V.stride_score(make_stride()))                        # nothing measured
-    # a missing metric is left out, not counted as 0
-    assert V.stride_score(make_stride(peak_thigh_deg=FRONT["peak_thigh_deg"])) == 100.0
+def test_index_is_the_probability_of_being_in_front_of_the_trunk_line():
+    assert V.front_side_index(0.0) == pytest.approx(50.0)
+    sigma = V.style_sigma("full", 1)
+    assert V.front_side_index(sigma) == pytest.approx(84.13, abs=0.01)
+    assert V.front_side_index(-sigma) == pytest.approx(15.87, abs=0.01)
+    assert math.isnan(V.front_side_index(float("nan")))
+    # more strides, smaller error (down to the model's bias); a better model, smaller error
+    assert V.style_sigma("full", 12) < V.style_sigma("full", 1)
+    assert V.style_sigma("full", 10_000) == pytest.approx(STYLE_ERROR["full"][1], rel=0.01)
+    assert V.style_sigma("heavy", 6) < V.style_sigma("full", 6) < V.style_sigma("lite", 6)
 
 
-def test_thresholds_are_thirds_on_the_coaching_zero_points():
-    assert V.BACK_SIDE_MAX == pytest.approx(100 / 3) and V.FRONT_SIDE_MIN == pytest.approx(200 / 3)
-    # back-side third of the thigh metric: thigh behind vertical at peak knee flexion
-    assert abs(V.metric_at_score("thigh_at_peak_knee_deg", V.BACK_SIDE_MAX)) < 1.0
-    # front-side third of the step-over: the ankle at (or above) the other knee's height
-    assert abs(V.metric_at_score("step_over_shank", V.FRONT_SIDE_MIN)) < 0.05
+@pytest.mark.parametrize("value, verdict", [(-20, "back-side"), (-2, "mixed"), (0, "mixed"),
+                                            (2, "mixed"), (20, "front-side")])
+def test_verdict_classes(value, verdict):
+    s = V.summarise(strides_at(value))
+    assert s.verdict == verdict and s.phase == "max_velocity" and s.n_strides == 8
+    assert s.style.startswith(verdict)
 
 
-@pytest.mark.parametrize("score, verdict", [(0, "back-side"), (33.0, "back-side"),
-                                            (34.0, "mixed"), (50, "mixed"), (66.0, "mixed"),
-                                            (67.0, "front-side"), (100, "front-side")])
-def test_verdict_classes(score, verdict):
-    metrics = {k: V.metric_at_score(k, score) for k in V.ANCHORS}
-    s = V.summarise(tuple(make_stride(frame=i, **metrics) for i in range(6)))
-    assert s.score == pytest.approx(score) and s.verdict == verdict
+def test_verdict_is_monotone_and_the_index_rises_with_the_metric():
+    values = np.linspace(-30, 30, 13)
+    scores = [V.summarise(strides_at(v)).score for v in values]
+    assert np.all(np.diff(scores) > 0)
 
 
-def test_unknown_without_measurable_strides():
+def test_no_verdict_without_max_velocity_strides():
     assert V.summarise(()).verdict == "unknown"
-    s = V.summarise((make_stride(), make_stride()))
-    assert s.verdict == "unknown" and s.n_strides == 0 and s.confidence == 0.0
+    assert V.summarise((make_stride(), make_stride())).verdict == "unknown"
+    accel = tuple(make_stride(frame=i, phase="acceleration", hip_flexion_at_peak_knee_deg=-20.0)
+                  for i in range(6))
+    s = V.summarise(accel, phase="acceleration")
+    assert s.verdict == "unknown" and s.phase == "acceleration" and math.isnan(s.score)
+    assert V.summarise(strides_at(20.0), phase="not_sprinting").verdict == "unknown"
 
 
-def test_clip_score_uses_per_metric_medians():
-    """A few strides with one wild metric (a tracking error) do not move the clip score."""
-    good = [make_stride(frame=i, **MID) for i in range(5)]
-    bad = [make_stride(frame=9, **{**MID, "thigh_at_peak_knee_deg": -60.0}),
-           make_stride(frame=8, **{**MID, "step_over_shank": -2.0})]
-    s = V.summarise(tuple(good + bad))
-    assert s.score == pytest.approx(50.0) and s.verdict == "mixed"
-    # the old aggregation (median of per-stride scores) is pulled by them; this one is not
-    per_stride = np.median([V.stride_score(x) for x in good + bad])
-    assert per_stride <= 50.0
+def test_confidence_grows_with_clarity_and_strides_and_falls_with_swaps_and_warnings():
+    def conf(v, n=8, **kw):
+        return V.summarise(strides_at(v, n), **kw).confidence
+    assert conf(30) > conf(12) > conf(8)
+    assert conf(30, n=8) > conf(30, n=3)
+    assert conf(30, swap_rate=0.2) < conf(30)
+    assert conf(30, n_quality_warnings=2) < conf(30)
+    # strides that disagree with the clip's call lower it
+    mixed_bag = strides_at(30.0, 6) + strides_at(-30.0, 2)
+    assert V.summarise(mixed_bag).confidence < conf(30)
+    assert V.summarise(strides_at(0.0)).confidence <= 0.5
 
 
-def test_confidence_grows_with_margin_and_falls_with_swaps_and_warnings():
-    def conf(score, **kw):
-        metrics = {k: V.metric_at_score(k, score) for k in V.ANCHORS}
-        strides = tuple(make_stride(frame=i, **metrics) for i in range(6))
-        return V.summarise(strides, **kw).confidence
-    assert conf(95) > conf(75) > conf(68)
-    assert conf(50) > conf(40)
-    assert conf(95, swap_rate=0.2) < conf(95)
-    assert conf(95, n_quality_warnings=2) < conf(95)
-    few = {k: V.metric_at_score(k, 95) for k in V.ANCHORS}
-    assert V.summarise((make_stride(**few),)).confidence < conf(95)
+# ------------------------------------------------------------------------------ cues
 
 
-def test_cues_follow_the_thresholds():
-    t = np.arange(200) / 60.0
-    back = V.make_cues(tuple(make_stride(frame=i, **BACK) for i in range(4)), t)
-    front = V.make_cues(tuple(make_stride(frame=i, **FRONT) for i in range(4)), t)
-    mid = V.make_cues(tuple(make_stride(frame=i, **MID) for i in range(4)), t)
-    scored = {"thigh_at_peak_knee_deg", "peak_thigh_deg", "step_over_shank"}
-    assert {c.metric for c in back if c.kind == "fault"} == scored
-    assert {c.metric for c in front if c.kind == "good"} == scored
-    assert not [c for c in mid if c.metric in scored]         # mixed: neither fault nor good
+def test_back_side_gives_the_fault_with_its_source_and_front_side_a_good_cue():
+    back = make_cues(strides_at(-20.0), T)
+    front = make_cues(strides_at(20.0), T)
+    assert [c.kind for c in back if c.metric == V.STYLE_METRIC] == ["fault"]
+    assert [c.kind for c in front if c.metric == V.STYLE_METRIC] == ["good"]
+    assert "Mann 1986" in back[0].source and back[0].kind == "fault"
+
+
+def test_published_values_are_shown_never_faulted():
+    """Knee lift below the world-class range, long contacts, a foot far ahead of the hip:
+    information with the published values, never a fault."""
+    cues = make_cues(strides_at(20.0, peak_thigh_deg=50.0, contact_time_s=0.13,
+                                foot_ahead_of_hip_td_leg=0.8), T)
+    by = {c.metric: c for c in cues}
+    for m in ("peak_thigh_deg", "contact_time_s", "foot_ahead_of_hip_td_leg"):
+        assert by[m].kind == "info" and by[m].source
+    assert "65–70°" in by["peak_thigh_deg"].text
+    assert not [c for c in cues if c.kind == "fault"]
+
+
+@pytest.mark.parametrize("metric, value, kind", [
+    ("trunk_lean_td_deg", 25.0, "fault"), ("trunk_lean_td_deg", 17.0, "info"),
+    ("trunk_lean_td_deg", 5.0, None), ("shank_td_deg", -12.0, "fault"),
+    ("shank_td_deg", -2.0, None), ("thigh_separation_td_deg", 40.0, "fault"),
+    ("thigh_separation_td_deg", 27.0, "info"), ("thigh_separation_td_deg", 8.0, None)])
+def test_smas_touchdown_criteria_with_the_models_error(metric, value, kind):
+    """S-MAS (Bramah et al. 2024) faults only beyond the criterion plus the model's error;
+    within it posecheck says it cannot tell."""
+    cues = [c for c in make_cues(strides_at(20.0, **{metric: value}), T) if c.metric == metric]
+    assert [c.kind for c in cues] == ([kind] if kind else [])
+    if kind == "info":
+        assert "cannot tell" in cues[0].text
+    if kind:
+        assert cues[0].source == "Bramah et al. 2024"
+
+
+def test_no_max_velocity_fault_while_accelerating_or_jogging():
+    accel = tuple(make_stride(frame=i, phase="acceleration", hip_flexion_at_peak_knee_deg=-20.0,
+                              trunk_lean_td_deg=40.0, shank_td_deg=-20.0, contact_time_s=0.18)
+                  for i in range(6))
+    cues = make_cues(accel, T, phase="acceleration")
+    assert cues and not [c for c in cues if c.kind == "fault"]
+    jog = make_cues(strides_at(-20.0, contact_time_s=0.25, flight_time_s=0.1,
+                               step_frequency_hz=2.8), T, phase="not_sprinting")
+    assert len(jog) == 1 and "not sprinting" in jog[0].text and jog[0].kind == "info"
+
+
+def test_every_norm_is_sourced():
+    for name, norm in NORMS.items():
+        assert all(k in REFERENCES for k in norm.sources), name
+        assert norm.use in ("criterion", "reference", "report")
+        if norm.use != "report":
+            assert norm.sources, name
+            assert cite(name) != "no published norm"
 
 
 # ------------------------------------------------------------------ exact synthetic clips
 
 
-def _exact_score(style, fps=60.0, seconds=3.0, direction=1):
-    gt = simulate(SprintParams(style=style, fps=fps, seconds=seconds, direction=direction)).payload
-    return analyze_kinematics(pose_from_points(gt))[3]
+def test_published_elite_profile_is_front_side_with_no_fault():
+    """Knee lift 65–70°, peak knee flexion 138–142°, 4.9 steps/s, 0.09 s contacts (Ito et al.
+    2008; Čoh et al. 2018): front-side style, no fault cue at all."""
+    pose, _gt = truth_pose(style=1.0, fps=120.0, seconds=3.0, **ELITE)
+    kin, events, strides, summary, cues, _w = analyze_kinematics(pose)
+    key = summary.key_metrics
+    assert 64 <= key["peak_thigh_deg"]["value"] <= 70
+    assert 137 <= key["peak_knee_flexion_deg"]["value"] <= 143
+    assert key["step_frequency_hz"]["value"] == pytest.approx(4.9, abs=0.1)
+    assert key["contact_time_s"]["value"] == pytest.approx(0.09, abs=0.01)
+    assert summary.phase == "max_velocity" and summary.verdict == "front-side"
+    assert summary.confidence_label == "high"
+    assert not [c for c in cues if c.kind == "fault"], [c.text for c in cues]
 
 
 @pytest.fixture(scope="module")
 def style_sweep():
-    return {s: _exact_score(s) for s in (0.0, 0.25, 0.5, 0.75, 1.0)}
+    out = {}
+    for style in (0.0, 0.25, 0.5, 0.75, 1.0):
+        pose, _gt = truth_pose(style=style, fps=60.0, seconds=3.0)
+        out[style] = analyze_kinematics(pose)[3]
+    return out
 
 
-def test_score_monotonic_in_style_blend(style_sweep):
+def test_index_monotone_in_style_blend(style_sweep):
     scores = [style_sweep[s].score for s in sorted(style_sweep)]
-    assert np.all(np.diff(scores) >= 10.0), scores      # clearly increasing, 0 -> 1
-    verdicts = [style_sweep[s].verdict for s in sorted(style_sweep)]
-    assert verdicts == ["back-side", "back-side", "mixed", "front-side", "front-side"]
-
-
-def test_blend_is_mixed_by_a_clear_margin(style_sweep):
-    s = style_sweep[0.5].score
-    assert min(s - V.BACK_SIDE_MAX, V.FRONT_SIDE_MIN - s) >= 8.0, s
-    assert style_sweep[0.0].score <= V.BACK_SIDE_MAX - 20
-    assert style_sweep[1.0].score >= V.FRONT_SIDE_MIN + 20
-
-
-def test_blend_mixed_running_right_to_left():
-    s = _exact_score(0.5, direction=-1)
-    assert s.verdict == "mixed" and min(s.score - V.BACK_SIDE_MAX, V.FRONT_SIDE_MIN - s.score) >= 8
+    metric = [style_sweep[s].key_metrics[V.STYLE_METRIC]["value"] for s in sorted(style_sweep)]
+    assert np.all(np.diff(metric) >= 5.0), metric          # the metric itself: clearly rising
+    assert np.all(np.diff(scores) >= 0.0), scores           # the index never falls
+    assert style_sweep[0.0].verdict == "back-side"
+    assert style_sweep[1.0].verdict == "front-side"
+    assert [style_sweep[s].phase for s in sorted(style_sweep)] == ["max_velocity"] * 5
 
 
 @pytest.mark.parametrize("name, verdict", [("front_side_60fps", "front-side"),
                                            ("back_kick_60fps", "back-side")])
-def test_committed_samples(name, verdict):
+def test_committed_samples_on_exact_landmarks(name, verdict):
     gt = json.loads((ROOT / "sample_videos" / f"{name}.json").read_text())
-    s = analyze_kinematics(pose_from_points(gt))[3]
-    assert s.verdict == verdict
-    margin = (s.score - V.FRONT_SIDE_MIN if verdict == "front-side" else V.BACK_SIDE_MAX - s.score)
-    assert margin >= 20.0, s.score
-    assert s.confidence_label in ("medium", "high")
+    s = analyze_kinematics(exact_pose(gt))[3]
+    assert s.verdict == verdict and s.confidence_label == "high"

@@ -125,9 +125,11 @@ def test_same_athlete_on_two_runner_clip(tmp_path, monkeypatch):
         assert abs(int(one.pose.detected.sum()) - int(two.pose.detected.sum())) <= 2
 
 
-def _chunk(index, tracks, complete=True):
-    return {"index": np.asarray(index), "times": np.asarray(index) / 30.0, "tracks": tracks,
-            "size": (640, 480), "complete": complete}
+def _chunk(index, tracks, complete=True, repeated=None):
+    index = np.asarray(index)
+    rep = np.zeros(index.size, bool) if repeated is None else np.isin(index, list(repeated))
+    return {"index": index, "times": index / 30.0, "tracks": tracks,
+            "size": (640, 480), "complete": complete, "repeated": rep}
 
 
 def _piece(index, x, h=100.0):
@@ -144,11 +146,13 @@ def test_stitch_matches_people_across_the_boundary():
     # chunk 0 owns 0-49, chunk 1 decodes 40-99 (lead-in 40-49) and lists the people in the
     # opposite order; a third person appears only in chunk 1
     plan = [(0, 0, 50), (40, 50, 100)]
-    r0 = _chunk(range(50), [_piece(range(50), 100), _piece(range(50), 400)])
+    r0 = _chunk(range(50), [_piece(range(50), 100), _piece(range(50), 400)], repeated={7, 8})
     r1 = _chunk(range(40, 100), [_piece(range(40, 100), 400), _piece(range(40, 100), 100),
-                                 _piece(range(60, 100), 250, h=60)])
-    index, times, tracks = parallel.stitch([r0, r1], plan)
+                                 _piece(range(60, 100), 250, h=60)], repeated={41, 61})
+    index, times, tracks, repeated = parallel.stitch([r0, r1], plan)
     np.testing.assert_array_equal(index, np.arange(100))
+    # each frame's repeat flag comes from the chunk that owns it (41 is r1's lead-in)
+    np.testing.assert_array_equal(np.flatnonzero(repeated), [7, 8, 61])
     assert len(tracks) == 3
     by_x = sorted(tracks, key=lambda t: t.centers[0][0])
     assert [len(t.rows) for t in by_x] == [100, 40, 100]
@@ -162,7 +166,7 @@ def test_stitch_revives_a_person_lost_at_the_boundary_and_stops_at_a_damaged_chu
     r0 = _chunk(range(50), [_piece(range(45), 100)])            # lost 5 frames before the end
     r1 = _chunk(range(40, 80), [_piece(range(55, 80), 100)], complete=False)  # damaged
     r2 = _chunk(range(90, 150), [_piece(range(90, 150), 100)])
-    index, _times, tracks = parallel.stitch([r0, r1, r2], plan)
+    index, _times, tracks, _repeated = parallel.stitch([r0, r1, r2], plan)
     np.testing.assert_array_equal(index, np.arange(80))  # nothing after the damage
     assert len(tracks) == 1 and tracks[0].rows == list(range(45)) + list(range(55, 80))
 

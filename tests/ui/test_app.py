@@ -83,7 +83,7 @@ def assert_results_shown(at: AppTest) -> None:
     assert len([b for b in at.get("download_button") if not b.key.startswith("cmp-")]) == 7
     assert len(at.slider) == 1 and at.slider[0].label == "Frame"
     assert "image" in types  # the scrubber's frame
-    assert {"Front-side score", "Confidence", "Strides"} <= labels  # the verdict card
+    assert {"Front-side index", "Confidence", "Strides"} <= labels  # the verdict card
 
 
 # -- flows --------------------------------------------------------------------------------
@@ -133,8 +133,8 @@ def test_verdict_card_cue_jump_and_comparison(app_env):
 
     at = upload(new_app(), "front.mp4", SAMPLE.read_bytes())
     assert_results_shown(at)
-    assert any("Front-side mechanics" in m.value for m in at.markdown)
-    score = next(m for m in at.metric if m.label == "Front-side score")
+    assert any("Front-side style" in m.value for m in at.markdown)
+    score = next(m for m in at.metric if m.label == "Front-side index")
     assert score.value.endswith("/ 100")
     cues = [m.value for m in at.markdown if m.value.startswith("**1** :")]
     assert cues, "the cues are listed"
@@ -172,10 +172,10 @@ def test_verdict_card_cue_jump_and_comparison(app_env):
     assert not at.exception
     table = next(d for d in at.dataframe if "Assessment" in d.value.columns).value
     row = table[table.Metric == "Thigh angle at peak knee flexion"].iloc[0]
-    assert row["Better is"] == "higher"
-    assert row["Assessment"] == "better"
-    assert "no preferred direction" in set(table["Better is"])
-    assert any("Front-side score" in m.value and "→" in m.value for m in at.markdown)
+    assert row["Front-side is"] == "higher"
+    assert row["Assessment"] == "towards front-side"
+    assert "no direction" in set(table["Front-side is"])
+    assert any("Front-side index" in m.value and "→" in m.value for m in at.markdown)
     assert element_types(at).count("video") == 2        # annotated + side by side
     assert len([b for b in at.get("download_button") if b.key.startswith("cmp-")]) == 4
     sbs = list((Path(storage.workdir()) / "compare").glob("*/side_by_side.mp4"))

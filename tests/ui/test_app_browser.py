@@ -73,7 +73,7 @@ def test_upload_analyse_play_download(app_url, browser, tmp_path):
     page.locator("input[type=file]").first.set_input_files(str(CLIP))
     # the verdict card, then the angle charts and the annotated video
     page.get_by_text("Front-side mechanics").wait_for(timeout=240_000)
-    page.get_by_text("Front-side score").first.wait_for()
+    page.get_by_text("Front-side index").first.wait_for()
     page.get_by_text("Angle curves").wait_for(timeout=60_000)
     page.locator("[data-testid=stVegaLiteChart]").first.wait_for(timeout=60_000)
     video = page.locator("video").first

@@ -150,8 +150,9 @@ class SprintCycle:
     """
 
     def __init__(self, body: Body, style: float, cadence: float, duty: float, speed: float,
-                 lean: float | None = None):
+                 lean: float | None = None, key_overrides: tuple = ()):
         k = style_keys(style)
+        k.update(dict(key_overrides))
         self.keys, self.body = k, body
         self.lean0 = k["lean"] if lean is None else lean
         self.Ts = 1.0 / cadence

@@ -89,7 +89,7 @@ def world_transform(p: SprintParams, cycle: SprintCycle):
 def simulate(p: SprintParams, body: Body | None = None) -> GroundTruth:
     """Kinematics, camera and 2D ground truth for every frame (no rendering)."""
     body = body or _body_cache(p.body)
-    cycle = SprintCycle(body, p.style, p.cadence, p.duty, p.run_speed, p.lean)
+    cycle = SprintCycle(body, p.style, p.cadence, p.duty, p.run_speed, p.lean, p.key_overrides)
     n = p.n_frames
     times = np.arange(n) / p.fps
     kin = cycle.sample(times, p.phase)

@@ -1,0 +1,132 @@
+"""Is time real? Slowed footage recognised from the physics of flight (``docs/metrics.md`` §9).
+
+A clip exported slowed (a slow-motion capture re-timed to 30 fps without its capture tag, or
+a screen recording of slow playback) makes every time in the analysis too long by the same
+factor: step frequencies of 0.5–1.2 steps/s, flight times of seconds. Angles and positions
+do not change, so nothing else reveals it. Gravity does: between toe-off and the other
+foot's touchdown a runner is airborne and the body falls with g = 9.81 m/s². The hip
+midpoint's vertical path in each flight is fitted with a parabola; its curvature in
+pixels/s², turned into metres with the leg length (0.491 × stature, Winter 2009; stature
+``--height-m`` or :data:`ASSUMED_STATURE_M`), is the *apparent* gravity g'. Time runs slow
+by ``sqrt(g / g')``.
+
+The pelvis is not exactly the centre of mass (the swinging limbs move it by a few
+millimetres in flight), and flights need at least :data:`MIN_FLIGHT_FRAMES` frames, so the
+estimate is only made on clips whose flights are long in frames (slowed clips always are)
+and only trusted when it is far from 1 (:data:`SLOWED_FACTOR`). An assumed stature that is
+off by 10 % moves the factor by 5 %.
+"""
+
+from __future__ import annotations
+
+import math
+import numpy as np
+
+from posecheck.gait.strides import LEG_PER_STATURE
+from posecheck.types import LANDMARK_INDEX as L
+from posecheck.types import GaitEvent, Kinematics, TimeCheck
+
+G = 9.81
+#: stature assumed when the athlete's height is not given (m); the factor scales with its
+#: square root, so 1.55–1.95 m moves it by −6 % … +6 %
+ASSUMED_STATURE_M = 1.75
+#: flights with fewer frames are not fitted (a parabola through 3–4 noisy points is no clock)
+MIN_FLIGHT_FRAMES = 6
+TRUNK = ("left_hip", "right_hip", "left_shoulder", "right_shoulder")
+#: at least this many fitted flights for an estimate
+MIN_FLIGHTS = 3
+#: a clip whose factor is at least this is called slowed (real-time clips measure 0.8–1.25)
+SLOWED_FACTOR = 1.6
+
+
+def flight_slowdown(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.ndarray,
+                    stature_m: float | None = None) -> tuple[float, int]:
+    """``(factor, flights)``: the slow-down ``sqrt(g / g')`` measured on the clip's flights
+    (NaN when fewer than :data:`MIN_FLIGHTS` flights have :data:`MIN_FLIGHT_FRAMES` frames).
+
+    The trunk centre (mean of hips and shoulders: four landmarks, less noise than the hips
+    alone) is fitted, over the inner frames of every flight at once (one frame left out at
+    each end for the events' timing error), by parabolas that share their curvature and
+    have their own height and vertical speed per flight; g' is that curvature in metres.
+
+    Args:
+        kin: conditioned landmarks (``kin.xy`` (n, 33, 2) pixels, y down) and leg length.
+        events: the clip's gait events; a flight runs from a toe-off to the next touchdown
+            of the other foot, with no foot on the ground in between.
+        times: (n,) seconds as the clip states them.
+        stature_m: the athlete's height, or ``None`` for :data:`ASSUMED_STATURE_M`.
+    """
+    t = np.asarray(times, dtype=np.float64)
+    leg_px = float(kin.leg_length_px)
+    if not (math.isfinite(leg_px) and leg_px > 0) or t.size < MIN_FLIGHT_FRAMES:
+        return float("nan"), 0
+    px_per_m = leg_px / (LEG_PER_STATURE * (stature_m or ASSUMED_STATURE_M))
+    trunk_y = np.mean([kin.xy[:, L[p], 1] for p in TRUNK], axis=0)
+    ordered = sorted(events, key=lambda e: e.time_s)
+    flights = []
+    for a, b in zip(ordered, ordered[1:]):
+        if not (a.kind == "toe_off" and b.kind == "touchdown" and a.side != b.side):
+            continue
+        idx = np.flatnonzero((t > a.time_s) & (t < b.time_s))[1:-1]
+        idx = idx[np.isfinite(trunk_y[idx])]
+        if idx.size >= MIN_FLIGHT_FRAMES - 2:
+            flights.append(idx)
+    if len(flights) < MIN_FLIGHTS:
+        return float("nan"), len(flights)
+    rows = sum(f.size for f in flights)
+    design = np.zeros((rows, 1 + 2 * len(flights)))
+    y = np.empty(rows)
+    r = 0
+    for k, idx in enumerate(flights):
+        tt = t[idx] - t[idx].mean()
+        design[r: r + idx.size, 0] = tt * tt
+        design[r: r + idx.size, 1 + 2 * k] = 1.0
+        design[r: r + idx.size, 2 + 2 * k] = tt
+        y[r: r + idx.size] = trunk_y[idx]
+        r += idx.size
+    curvature = 2.0 * np.linalg.lstsq(design, y, rcond=None)[0][0]     # px/s², + = falling
+    if not curvature > 0:
+        return float("inf"), len(flights)
+    return math.sqrt(G / (curvature / px_per_m)), len(flights)
+
+
+def check_time(repeat: float, gravity: tuple[float, int], user_factor: float | None) -> TimeCheck:
+    """Decide how to treat the clip's time base.
+
+    * Repeated frames (``repeat`` > 1.5) and a flight clock that agrees (within 35 %) or
+      cannot tell: each picture is one captured frame shown ``repeat`` times, so the clip is
+      re-timed by ``repeat``. A flight clock near 1 means the repeats only pad the frame
+      rate: the unique frames keep their times.
+    * No repeats, or repeats that do not explain the slow-down: a flight clock at or above
+      :data:`SLOWED_FACTOR` flags the clip as slowed and names the factor to give with
+      ``--slowmo`` (the analysis is not re-timed on an estimate).
+
+    ``user_factor``: the ``--slowmo`` the user gave (then the clip is trusted unless the
+    flight clock still says it is slowed).
+    """
+    factor, flights = gravity
+    notes: list[str] = []
+    retime = 1.0
+    if repeat > 1.5:
+        agrees = math.isfinite(factor) and abs(factor / repeat - 1.0) <= 0.35
+        pads = math.isfinite(factor) and factor < SLOWED_FACTOR
+        if (agrees or not math.isfinite(factor)) and not user_factor:
+            retime = repeat
+            notes.append(f"each picture of the clip is shown {repeat:.3g} times (a slowed "
+                         f"export): the unique frames were analysed, {repeat:.3g}x faster, "
+                         f"as real time")
+        elif pads:
+            notes.append(f"each picture of the clip is shown {repeat:.3g} times: only the "
+                         f"unique frames were analysed")
+    slowed = False
+    left = factor / retime if math.isfinite(factor) else float("nan")
+    if math.isfinite(left) and left >= SLOWED_FACTOR:
+        slowed = True
+        how = "" if not user_factor else f" even with --slowmo {user_factor:g}"
+        give = left * (user_factor or 1.0) * retime
+        notes.append(f"the clip looks slowed{how}: the athlete falls about {left:.1f}x too "
+                     f"slowly in flight for real time, so every time, step frequency and "
+                     f"contact time is off by that factor; if it is slow motion give "
+                     f"--slowmo {give:.1f}")
+    return TimeCheck(repeat_factor=float(repeat), gravity_factor=factor, n_flights=flights,
+                     retime=retime, slowed=slowed, notes=tuple(notes))

@@ -1,0 +1,62 @@
+"""Is time real? The flight clock on exact landmarks, and the decision it feeds."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from posecheck.assess.timing import SLOWED_FACTOR, check_time, flight_slowdown
+from posecheck.pipeline import analyze_kinematics
+from synthpose import truth_pose
+
+
+@pytest.mark.parametrize("style", [0.0, 1.0])
+@pytest.mark.parametrize("fps, slow", [(120.0, 1.0), (240.0, 1.0), (120.0, 4.0), (240.0, 8.0)])
+def test_flight_clock_reads_the_slowdown_on_exact_landmarks(style, fps, slow):
+    """A simulated sprint (real time, or its times stretched as a slowed export) gives back
+    its slow-down from the fall in flight within 10 %; 60 fps real time too."""
+    pose, _gt = truth_pose(style=style, fps=fps, seconds=3.0)
+    slowed = pose.retimed(1.0 / slow)
+    kin, events, *_ = analyze_kinematics(slowed)
+    factor, flights = flight_slowdown(kin, events, slowed.times)
+    assert flights >= 8
+    assert factor == pytest.approx(slow, rel=0.1)
+
+
+def test_flight_clock_needs_flights():
+    pose, _gt = truth_pose(style=1.0, fps=60.0, seconds=3.0)
+    kin, events, *_ = analyze_kinematics(pose)
+    assert math.isnan(flight_slowdown(kin, (), pose.times)[0])
+    assert math.isnan(flight_slowdown(kin, events[:3], pose.times)[0])
+    # a taller athlete given: the same fall in pixels is more metres, so less slowed
+    f175 = flight_slowdown(kin, events, pose.times)[0]
+    f195 = flight_slowdown(kin, events, pose.times, stature_m=1.95)[0]
+    assert f195 == pytest.approx(f175 * math.sqrt(1.75 / 1.95), rel=1e-6)
+
+
+def test_repeated_frames_are_retimed_when_the_flight_clock_agrees_or_cannot_tell():
+    c = check_time(3.0, (2.8, 9), None)
+    assert c.retime == 3.0 and not c.slowed and "3x faster" in c.notes[0]
+    assert check_time(3.0, (float("nan"), 1), None).retime == 3.0
+    # repeats that only pad the frame rate (the motion is real-time): no re-timing
+    pad = check_time(2.0, (1.05, 10), None)
+    assert pad.retime == 1.0 and not pad.slowed and "unique frames" in pad.notes[0]
+    # the user's --slowmo wins over the repeats
+    assert check_time(3.0, (1.0, 10), 3.0).retime == 1.0
+
+
+def test_slowed_clip_is_flagged_with_its_factor_never_silently():
+    c = check_time(1.0, (4.1, 10), None)
+    assert c.slowed and c.retime == 1.0
+    assert "--slowmo 4.1" in c.notes[0]
+    assert not check_time(1.0, (1.2, 10), None).slowed
+    assert not check_time(1.0, (float("nan"), 0), None).notes
+    # a --slowmo that was too small: the total factor is named
+    c = check_time(1.0, (2.0, 10), 4.0)
+    assert c.slowed and "--slowmo 8.0" in c.notes[0]
+    # repeats that explain only part of the slow-down
+    c = check_time(2.0, (8.0, 10), None)
+    assert c.retime == 1.0 and c.slowed and "--slowmo 8.0" in c.notes[-1]
+    assert SLOWED_FACTOR > 1.3
