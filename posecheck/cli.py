@@ -199,8 +199,9 @@ def _analyze(args: argparse.Namespace) -> int:
     summary = analysis.summary
     if summary is not None:
         counts = ", ".join(f"{n} {p.replace('_', ' ')}" for p, n in summary.phase_strides.items() if n)
+        shown = counts and summary.phase in ("max_velocity", "acceleration")
         print(f"phase: {PHASE_WORDS.get(summary.phase, summary.phase)}"
-              + (f" ({counts} strides)" if counts else ""))
+              + (f" ({counts} strides)" if shown else ""))
         if summary.verdict != "unknown":
             print(f"style: {summary.verdict.upper()} style (front-side index "
                   f"{summary.score:.0f}/100, confidence {summary.confidence_label}, "

@@ -74,7 +74,8 @@ def left_right(strides: tuple[Stride, ...], frame_s: float = 0.0) -> dict:
 
 def hamstring_by_leg(strides: tuple[Stride, ...]) -> dict:
     """Per leg, the biceps femoris model estimate: peak stretch (% above upright), its
-    timing (% of the stride), peak lengthening velocity (upright lengths/s), with the
+    timing (% of the stride), peak lengthening velocity (upright lengths/s), the time per
+    swing in the heel-to-glute posture (knee flexed beyond 120°, s), with the
     published reference (Thelen et al. 2005: 9.5 % in late swing). A model estimate, never
     an injury or cramp risk (Miller et al. 2010: the cause of cramps is unknown)."""
     out = {"reference": {"bflh_peak_pct": 9.5, "timing": "late swing, about 90% of the stride",
@@ -84,12 +85,15 @@ def hamstring_by_leg(strides: tuple[Stride, ...]) -> dict:
         peak = _values(strides, side, "hamstring_bflh_peak")
         when = _values(strides, side, "hamstring_peak_pct_stride")
         speed = _values(strides, side, "hamstring_peak_lengthening_per_s")
+        folded = _values(strides, side, "heel_glute_time_s")
         if not peak.size:
             continue
         out[side] = {"bflh_peak_pct": round(100.0 * (float(np.median(peak)) - 1.0), 2),
                      "peak_pct_stride": _round(float(np.median(when)) if when.size else math.nan, 1),
                      "peak_lengthening_per_s": _round(float(np.median(speed)) if speed.size
                                                       else math.nan, 3),
+                     "heel_glute_time_s": _round(float(np.median(folded)) if folded.size
+                                                 else math.nan, 3),
                      "strides": int(peak.size)}
     return out
 

@@ -98,6 +98,7 @@ class Stride:
     trunk_lean_td_deg: float = float("nan")
     thigh_forward_velocity_dps: float = float("nan")
     thigh_backward_velocity_dps: float = float("nan")
+    heel_glute_time_s: float = float("nan")
     #: ``acceleration``, ``transition`` or ``max_velocity`` (:mod:`posecheck.assess.phase`);
     #: empty until assessed
     phase: str = ""

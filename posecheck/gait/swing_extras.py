@@ -17,6 +17,11 @@ read here for each swing of one leg:
 Thigh angular velocity (Clark et al. 2020 relate it to running speed): the fastest forward
 (flexing) and backward (extending) rotation of this leg's thigh in its swing, deg/s, from
 the 10 Hz thigh series.
+
+Heel-to-glute posture: how long in this swing the knee is flexed beyond
+:data:`HEEL_GLUTE_KNEE_DEG` (the heel up near the buttock, the hamstrings shortened at the
+knee; ``heel_glute_time_s``). A description with a chosen angle, not a norm; MediaPipe reads
+deep knee flexion ~9° low (``docs/metrics.md`` §4), so on its landmarks the time is short.
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ from posecheck.types import GaitEvent, Kinematics
 
 EXTRA_FIELDS = ("thigh_to_deg", "mvp_frame", "shin_above_parallel_mvp_deg", "late_swing_frame",
                 "other_thigh_late_swing_deg", "trunk_lean_td_deg",
-                "thigh_forward_velocity_dps", "thigh_backward_velocity_dps")
+                "thigh_forward_velocity_dps", "thigh_backward_velocity_dps", "heel_glute_time_s")
+#: knee flexion (deg) beyond which the heel is counted as up at the glute
+HEEL_GLUTE_KNEE_DEG = 120.0
 
 
 def swing_extras(kin: Kinematics, times: np.ndarray, events: tuple[GaitEvent, ...],
@@ -94,4 +101,9 @@ def swing_extras(kin: Kinematics, times: np.ndarray, events: tuple[GaitEvent, ..
         rate = rate[np.isfinite(rate)]
         out["thigh_forward_velocity_dps"].append(float(rate.max()) if rate.size else nan)
         out["thigh_backward_velocity_dps"].append(float(-rate.min()) if rate.size else nan)
+        knee = kin.knee_flexion[a:b + 1, s]
+        dt = np.diff(t[a:b + 2]) if b + 1 < n else np.append(np.diff(t[a:b + 1]), np.nan)
+        folded = (knee >= HEEL_GLUTE_KNEE_DEG) & np.isfinite(dt[:knee.size])
+        out["heel_glute_time_s"].append(float(np.sum(dt[:knee.size][folded]))
+                                        if np.isfinite(knee).any() else nan)
     return out

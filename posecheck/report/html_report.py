@@ -162,7 +162,7 @@ def _verdict_html(analysis: Analysis, frames: bool = True) -> str:
 
 
 def _strides_html(analysis: Analysis) -> str:
-    from posecheck.report.review_data import key_metric_rows, stride_rows
+    from posecheck.report.review_data import key_metric_rows, left_right_rows, stride_rows
 
     rows = stride_rows(analysis)
     if not rows:
@@ -177,7 +177,19 @@ def _strides_html(analysis: Analysis) -> str:
             "<p class='sub'>One row per swing (toe-off → touchdown) and the contact after it. "
             "Thigh angles from the downward vertical, + = knee ahead of the hip; step-over in "
             "shank lengths above (+) or below (−) the other knee.</p>"
-            + (f"<h3>Medians over strides</h3><table>{km}</table>" if km else ""))
+            + (f"<h3>Medians over strides</h3><table>{km}</table>" if km else "")
+            + _left_right_html(left_right_rows(analysis)))
+
+
+def _left_right_html(rows: list[dict]) -> str:
+    if not rows:
+        return ""
+    head = "".join(f"<th>{_e(h)}</th>" for h in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in r.values()) + "</tr>"
+                   for r in rows)
+    return (f"<h3>Left and right legs</h3><div class='scroll'><table><tr>{head}</tr>{body}"
+            "</table></div><p class='sub'>Medians per leg; flagged = larger than the "
+            "stride-to-stride scatter, worth a look, not a fault (Exell et al. 2017).</p>")
 
 
 def _charts_html(analysis: Analysis, events) -> str:

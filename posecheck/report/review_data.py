@@ -154,3 +154,20 @@ def key_metric_rows(analysis: Analysis) -> list[tuple[str, str]]:
         out.append((KEY_METRIC_LABELS.get(name, name.replace("_", " ")),
                     f"{val}{unit}" if unit == "°" else f"{val} {unit}"))
     return out
+
+
+def left_right_rows(analysis: Analysis) -> list[dict]:
+    """The summary's left/right comparison as display strings, one dict per metric
+    (Metric, Left, Right, Right − left, Flag)."""
+    s = analysis.summary
+    lr = getattr(s, "left_right", {}) if s is not None else {}
+    units = getattr(s, "key_metrics", {}) if s is not None else {}
+    rows = []
+    for name, d in (lr or {}).items():
+        unit = {"deg": "°"}.get(units.get(name, {}).get("unit", ""), "")
+        fmt = (lambda v: f"{v:.3g}{unit}") if abs(d["left"]) < 10 else (lambda v: f"{v:.0f}{unit}")
+        rows.append({"Metric": KEY_METRIC_LABELS.get(name, name.replace("_", " ")),
+                     "Left": fmt(d["left"]), "Right": fmt(d["right"]),
+                     "Right − left": fmt(d["difference"]),
+                     "Flag": "beyond stride scatter" if d["flagged"] else ""})
+    return rows

@@ -18,8 +18,8 @@ from posecheck.errors import PosecheckError
 from posecheck.report.html_report import angle_summary, cue_marks
 from posecheck.assess.verdict import BACK_SIDE_MAX, FRONT_SIDE_MIN
 from posecheck.ui.exports import EXPORTS, Exports
-from posecheck.report.review_data import (CUE_KIND, cue_text, key_metric_rows, stride_rows,
-                                      verdict_view)
+from posecheck.report.review_data import (CUE_KIND, cue_text, key_metric_rows, left_right_rows,
+                                          stride_rows, verdict_view)
 from posecheck.report.frames import athlete_box, crop, overlay_row
 from posecheck.ui.st_run import Result
 
@@ -78,7 +78,8 @@ def verdict_section(result: Result) -> None:
                   help=f"{v['confidence_pct']} (high ≥ 70 %, medium ≥ 40 %). Lower with few "
                        "strides, inconsistent strides, many leg swaps repaired and footage "
                        "warnings.")
-        c3.metric("Strides", v["n_strides"])
+        c3.metric("Strides", v["n_strides"], help="max-velocity strides judged")
+        st.caption(f"Phase: {v['phase']}. The style is a description, not a grade.")
         if not a.cues:
             st.caption("No cues: no complete stride (toe-off → touchdown) was measured.")
         n = a.pose.n_frames
@@ -108,6 +109,13 @@ def strides_section(result: Result) -> None:
     if km:
         with st.expander("Medians over strides"):
             st.table({"Metric": [k for k, _ in km], "Median": [v for _, v in km]})
+    lr = left_right_rows(result.analysis)
+    if lr:
+        with st.expander("Left and right legs"):
+            st.dataframe(lr, hide_index=True, width="stretch", key="left-right-table")
+            st.caption("Medians per leg. Flagged: the difference is larger than the "
+                       "stride-to-stride scatter, worth a look; not a fault (sprinters show "
+                       "asymmetries up to ~7 % unrelated to speed, Exell et al. 2017).")
 
 
 def warnings_section(result: Result) -> None:

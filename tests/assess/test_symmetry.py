@@ -43,6 +43,16 @@ def test_a_one_sided_difference_beyond_the_scatter_is_flagged():
     assert not left_right(tuple(strides), frame_s=1 / 10)["contact_time_s"]["flagged"]
 
 
+def test_heel_glute_time_grows_with_deeper_knee_flexion():
+    """The front-side prototype folds the knee deeper (136° vs 118°): more time per swing
+    with the heel up at the glute."""
+    times = {}
+    for style in (0.0, 1.0):
+        strides = analyze_kinematics(truth_pose(style=style, fps=120.0, seconds=3.0)[0])[2]
+        times[style] = np.nanmedian([s.heel_glute_time_s for s in strides])
+    assert times[1.0] > times[0.0] + 0.03 and times[1.0] < 0.15
+
+
 def test_symmetric_simulated_sprinter_has_nothing_flagged_and_hamstring_per_leg():
     pose, _gt = truth_pose(style=0.5, fps=120.0, seconds=3.0)
     summary = analyze_kinematics(pose)[3]
@@ -52,4 +62,5 @@ def test_symmetric_simulated_sprinter_has_nothing_flagged_and_hamstring_per_leg(
     for side in ("left", "right"):
         assert 3.0 < ham[side]["bflh_peak_pct"] < 15.0
         assert 70.0 < ham[side]["peak_pct_stride"] < 100.0
+        assert 0.0 <= ham[side]["heel_glute_time_s"] < 0.2
     assert hamstring_by_leg(())["reference"]

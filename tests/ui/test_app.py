@@ -305,6 +305,11 @@ def test_exports_and_offline_html_report(sample_analysis, tmp_path):
     assert f"{v.score:.0f} / 100" in html
     for c in sample_analysis.cues:
         assert c.text[1:40].replace("'", "&#x27;") in html
+    # left and right legs side by side, every metric of the summary's comparison
+    assert "<h3>Left and right legs</h3>" in html
+    assert html.count("beyond stride scatter") == sum(
+        d["flagged"] for d in v.left_right.values())
+    assert len(v.left_right) >= 8
     assert "<script" not in html.lower()
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert not re.search(r"url\(\s*['\"]?https?:", html) and "@import" not in html

@@ -72,7 +72,7 @@ def test_upload_analyse_play_download(app_url, browser, tmp_path):
 
     page.locator("input[type=file]").first.set_input_files(str(CLIP))
     # the verdict card, then the angle charts and the annotated video
-    page.get_by_text("Front-side mechanics").wait_for(timeout=240_000)
+    page.get_by_text("Front-side style").wait_for(timeout=240_000)
     page.get_by_text("Front-side index").first.wait_for()
     page.get_by_text("Angle curves").wait_for(timeout=60_000)
     page.locator("[data-testid=stVegaLiteChart]").first.wait_for(timeout=60_000)
@@ -121,7 +121,7 @@ def test_upload_analyse_play_download(app_url, browser, tmp_path):
     assert got["Annotated video (MP4)"][4:8] == b"ftyp"
     html = got["Report (HTML, works offline)"].decode()
     assert "<svg" in html and "data:image/jpeg;base64," in html and "<script" not in html
-    assert "Front-side mechanics" in html and "<h2>Strides</h2>" in html
+    assert "Front-side style" in html and "<h2>Strides</h2>" in html
     assert got["Strides (CSV)"].startswith(b"stride,side,")
     assert got["Angles (CSV)"].startswith(b"frame,time_s,detected,")
     assert got["Landmarks (CSV)"].startswith(b"frame,time_s,landmark,")
@@ -134,7 +134,7 @@ def test_upload_analyse_play_download(app_url, browser, tmp_path):
     page.locator("input[type=file]").nth(1).set_input_files(str(CLIP2))
     page.get_by_text("What changed").wait_for(timeout=300_000)
     page.get_by_role("button", name="⇄ Swap").click()          # back kick before, front after
-    page.get_by_text("(back-side → front-side)").wait_for(timeout=120_000)
+    page.get_by_text("(back-side → front-side style)").wait_for(timeout=120_000)
     # the rerun after the swap encodes a new side-by-side video: wait until it is done
     page.get_by_text("Making the side-by-side video").first.wait_for(state="detached",
                                                                      timeout=180_000)

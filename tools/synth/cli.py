@@ -53,6 +53,8 @@ def add_param_args(ap: argparse.ArgumentParser) -> None:
     g.add_argument("--direction", choices=["ltr", "rtl"], default="ltr",
                    help="ltr: runs left-to-right (right side faces camera); rtl: the reverse")
     g.add_argument("--phase", type=float, default=d.phase, help="left-leg stride phase at t=0")
+    g.add_argument("--key", action="append", default=[], metavar="NAME=VALUE",
+                   help="set a style key (motion.STYLE_KEYS) directly, e.g. thigh_peak=67")
     g = ap.add_argument_group("output")
     g.add_argument("--seconds", type=float, default=d.seconds)
     g.add_argument("--fps", type=float, default=d.fps, choices=[30.0, 60.0, 120.0, 240.0])
@@ -90,6 +92,7 @@ def params_from_args(a: argparse.Namespace) -> SprintParams:
                             hfov=a.hfov, fill=a.fill, yaw_off=a.yaw, shake=a.shake),
         look=replace(Look(), skin=a.skin, shirt=a.shirt, shorts=a.shorts, shoes=a.shoes,
                      hair=a.hair),
+        key_overrides=tuple((k, float(v)) for k, v in (kv.split("=", 1) for kv in a.key)),
     )
 
 
