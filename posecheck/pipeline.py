@@ -18,7 +18,7 @@ from posecheck.kinematics.chain import best_angles, compute_kinematics  # 3-4. s
 from posecheck.gait.events import detect_events                      # 5. gait
 from posecheck.gait.strides import compute_strides
 from posecheck.assess.quality import kinematics_warnings             # 6. assess
-from posecheck.assess.timing import check_time, flight_slowdown
+from posecheck.assess.timing import check_time, flight_slowdown, implausible_for_real_time
 from posecheck.assess.cues import make_cues
 from posecheck.assess.phase import clip_phase, label_phases
 from posecheck.assess.symmetry import hamstring_by_leg, left_right
@@ -81,7 +81,7 @@ def analyze_video(path: str | Path, config: Config | None = None,
     result = analyze_kinematics(pose, cfg.kinematics)
     timing = check_time(repeat, flight_slowdown(result[0], result[1], pose.times,
                                                 cfg.kinematics.athlete_height_m),
-                        cfg.video.slowmo_factor)
+                        cfg.video.slowmo_factor, implausible_for_real_time(result[2]))
     if timing.retime != 1.0:
         pose = pose.retimed(timing.retime)
         result = analyze_kinematics(pose, cfg.kinematics)

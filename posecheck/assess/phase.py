@@ -4,11 +4,12 @@ Max-velocity norms (foot landing ahead of the hip, an upright trunk, knee lift) 
 apply while a sprinter accelerates, and a jog is not a sprint. Each stride gets a label from
 what the clip shows at its touchdown:
 
-* ``acceleration``: the foot lands **behind** the hip (before Nagahara et al. 2014's first
-  transition the foot lands behind the centre of mass; median of the stride and its two
-  neighbours, so one misplaced foot does not count), or the trunk leans more than
-  :data:`ACCEL_LEAN_DEG` (the S-MAS limit at top speed, Bramah et al. 2024) **and** is still
-  rising over the next strides;
+* ``acceleration``: the trunk leans more than :data:`ACCEL_LEAN_DEG` (the S-MAS limit at
+  top speed, Bramah et al. 2024) **and** either the foot lands **behind** the hip (before
+  Nagahara et al. 2014's first transition the foot lands behind the centre of mass; median
+  of the stride and its two neighbours) or the trunk is still rising over the next strides.
+  An upright runner whose foot reads behind the hip has a misplaced foot or touchdown, not
+  an acceleration stride;
 * ``transition``: the foot lands ahead of the hip but the posture is still changing (trunk
   lean falling by more than :data:`POSTURE_SLOPE_DEG` per stride: Nagahara's second
   transition, where posture stops changing, is not reached yet; von Lieres und Wilkau et al.
@@ -76,8 +77,9 @@ def label_phases(strides: tuple[Stride, ...]) -> tuple[Stride, ...]:
     labels = {}
     for k, i in enumerate(order):
         behind = np.isfinite(ahead[k]) and ahead[k] < 0.0
-        leaning = np.isfinite(lean[k]) and lean[k] > ACCEL_LEAN_DEG and slope[k] < -POSTURE_SLOPE_DEG
-        if behind or leaning:
+        rising = slope[k] < -POSTURE_SLOPE_DEG
+        leaning = np.isfinite(lean[k]) and lean[k] > ACCEL_LEAN_DEG
+        if leaning and (behind or rising):
             labels[i] = "acceleration"
         elif slope[k] < -POSTURE_SLOPE_DEG:
             labels[i] = "transition"

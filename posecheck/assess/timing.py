@@ -35,8 +35,19 @@ MIN_FLIGHT_FRAMES = 6
 TRUNK = ("left_hip", "right_hip", "left_shoulder", "right_shoulder")
 #: at least this many fitted flights for an estimate
 MIN_FLIGHTS = 3
-#: a clip whose factor is at least this is called slowed (real-time clips measure 0.8–1.25)
+#: a clip whose factor is at least this is called slowed
 SLOWED_FACTOR = 1.6
+#: no running flight lasts this long in real time (typically 0.10–0.15 s, plateauing at
+#: high speed, van Oeveren et al. 2021; Bolt 0.145 s, Čoh et al. 2018)
+MAX_REAL_FLIGHT_S = 0.2
+#: steps per second below any running (elite marathoners 2.7 steps/s at 4–5 m/s, van
+#: Oeveren et al. 2021; the walk–run transition is near 2.3)
+MIN_RUNNING_STEP_HZ = 2.0
+#: contact / (contact + flight) of any running gait is well above this (Bolt at top speed
+#: 0.086 / (0.086 + 0.145) = 0.37, Čoh et al. 2018; jogging > 0.5); missed touchdowns read
+#: 0.03–0.05, a 3x slowed export of the sample on its unique frames 0.23 (events on
+#: bridged frames read contacts short)
+MIN_CONTACT_SHARE = 0.15
 
 
 def flight_slowdown(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.ndarray,
@@ -90,43 +101,71 @@ def flight_slowdown(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.nd
     return math.sqrt(G / (curvature / px_per_m)), len(flights)
 
 
-def check_time(repeat: float, gravity: tuple[float, int], user_factor: float | None) -> TimeCheck:
+def implausible_for_real_time(strides) -> bool:
+    """Whether the clip's running, taken at face value, is too slow for real time: median
+    flight longer than :data:`MAX_REAL_FLIGHT_S` or median step frequency below
+    :data:`MIN_RUNNING_STEP_HZ` — while its contacts and flights keep the proportions of
+    running (median contact / (contact + flight) ≥ :data:`MIN_CONTACT_SHARE`; slowing a clip
+    keeps them, missed touchdowns do not: then the events, not the time base, are wrong)."""
+    def med(name):
+        v = np.array([getattr(s, name) for s in strides], dtype=float)
+        v = v[np.isfinite(v)]
+        return float(np.median(v)) if v.size else float("nan")
+
+    flight, contact, freq = med("flight_time_s"), med("contact_time_s"), med("step_frequency_hz")
+    if not (contact / (contact + flight) >= MIN_CONTACT_SHARE):
+        return False
+    return bool(flight > MAX_REAL_FLIGHT_S or freq < MIN_RUNNING_STEP_HZ)
+
+
+def check_time(repeat: float, gravity: tuple[float, int], user_factor: float | None,
+               implausible: bool = True) -> TimeCheck:
     """Decide how to treat the clip's time base.
 
-    * Repeated frames (``repeat`` > 1.5) and a flight clock that agrees (within 35 %) or
-      cannot tell: each picture is one captured frame shown ``repeat`` times, so the clip is
-      re-timed by ``repeat``. A flight clock near 1 means the repeats only pad the frame
-      rate: the unique frames keep their times.
-    * No repeats, or repeats that do not explain the slow-down: a flight clock at or above
-      :data:`SLOWED_FACTOR` flags the clip as slowed and names the factor to give with
-      ``--slowmo`` (the analysis is not re-timed on an estimate).
+    Only a clip whose running is too slow for real time (``implausible``, see
+    :func:`implausible_for_real_time`) is questioned: on real-time clips the flight clock
+    is reported but never acted on (on MediaPipe landmarks at 120–240 fps it read 1.0–1.9,
+    the stance's push leaking into the flight fit).
 
-    ``user_factor``: the ``--slowmo`` the user gave (then the clip is trusted unless the
-    flight clock still says it is slowed).
+    * Repeated frames (``repeat`` > 1.5): if the timing is implausible and the flight
+      clock agrees (within 35 %) or cannot tell, each picture is one captured frame shown
+      ``repeat`` times and the clip is re-timed by ``repeat``; otherwise the repeats only
+      pad the frame rate and the unique frames keep their times.
+    * A slow-down left after that: the clip is flagged as slowed, with the factor to give
+      with ``--slowmo`` when the flight clock measured one (≥ :data:`SLOWED_FACTOR`); it
+      is never re-timed on an estimate.
+
+    ``user_factor``: the ``--slowmo`` the user gave (repeats then do not re-time).
     """
     factor, flights = gravity
     notes: list[str] = []
     retime = 1.0
     if repeat > 1.5:
-        agrees = math.isfinite(factor) and abs(factor / repeat - 1.0) <= 0.35
-        pads = math.isfinite(factor) and factor < SLOWED_FACTOR
-        if (agrees or not math.isfinite(factor)) and not user_factor:
+        agrees = not math.isfinite(factor) or abs(factor / repeat - 1.0) <= 0.35
+        if implausible and agrees and not user_factor:
             retime = repeat
             notes.append(f"each picture of the clip is shown {repeat:.3g} times (a slowed "
                          f"export): the unique frames were analysed, {repeat:.3g}x faster, "
                          f"as real time")
-        elif pads:
+        else:
             notes.append(f"each picture of the clip is shown {repeat:.3g} times: only the "
                          f"unique frames were analysed")
     slowed = False
-    left = factor / retime if math.isfinite(factor) else float("nan")
-    if math.isfinite(left) and left >= SLOWED_FACTOR:
-        slowed = True
+    if implausible and retime == 1.0:
         how = "" if not user_factor else f" even with --slowmo {user_factor:g}"
-        give = left * (user_factor or 1.0) * retime
-        notes.append(f"the clip looks slowed{how}: the athlete falls about {left:.1f}x too "
-                     f"slowly in flight for real time, so every time, step frequency and "
-                     f"contact time is off by that factor; if it is slow motion give "
-                     f"--slowmo {give:.1f}")
+        if math.isfinite(factor) and factor >= SLOWED_FACTOR:
+            slowed = True
+            give = factor * (user_factor or 1.0)
+            notes.append(f"the clip looks slowed{how}: the athlete falls about {factor:.1f}x too "
+                         f"slowly in flight for real time, so every time, step frequency and "
+                         f"contact time is off by that factor; if it is slow motion give "
+                         f"--slowmo {give:.1f}")
+        elif not math.isfinite(factor):
+            slowed = True
+            notes.append(f"the clip looks slowed{how}: flights last longer than "
+                         f"{MAX_REAL_FLIGHT_S:g} s or steps come slower than "
+                         f"{MIN_RUNNING_STEP_HZ:g} per second, which no runner does in real "
+                         f"time; if it is slow motion give its --slowmo factor (the flights "
+                         f"were too few or too short to measure it)")
     return TimeCheck(repeat_factor=float(repeat), gravity_factor=factor, n_flights=flights,
                      retime=retime, slowed=slowed, notes=tuple(notes))

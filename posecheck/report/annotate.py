@@ -137,7 +137,7 @@ def draw_kinematics(rgb: np.ndarray, analysis, frame_index: int,
     if current is not None:
         colour = LEFT_RGB if current.side == "left" else RIGHT_RGB
         lines = [f"{current.side} swing: peak knee {current.peak_knee_flexion_deg:.0f} deg",
-                 f"thigh at peak knee {current.thigh_at_peak_knee_deg:+.0f} deg",
+                 f"thigh vs trunk at peak knee {current.hip_flexion_at_peak_knee_deg:+.0f} deg",
                  f"knee lift {current.peak_thigh_deg:.0f} deg, step-over {current.step_over_shank:+.2f}"]
         for text in lines:
             if "nan" not in text:
