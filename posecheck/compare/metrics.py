@@ -4,9 +4,9 @@
 :class:`Comparison`:
 
 * **metric deltas** — for each stride metric of ``docs/metrics.md`` (and the stride's
-  front-side score) the before and after mean ± SD over strides, per leg and both legs
-  pooled, the change (after − before), which direction is better, and whether the change
-  exceeds stride-to-stride variation;
+  front-side index) the before and after mean ± SD over strides, per leg and both legs
+  pooled, the change (after − before), which direction is towards front-side style, and
+  whether the change exceeds stride-to-stride variation;
 * **stride-cycle curves** — knee flexion, hip flexion and thigh angle of every stride
   resampled from **toe-off to the next toe-off of the same foot** (0–100 %, 101 points:
   swing first, then the contact; the mean touchdown % is kept), with the mean ± SD per clip.
@@ -14,14 +14,14 @@
   (toe-off → touchdown) followed by its contact (touchdown → next toe-off), so each cycle is
   exactly one measured stride and lines up with the stride metrics.
 
-**Better direction.** Only the three metrics that the verdict scores (``docs/metrics.md``
-§6) and the score itself get one: thigh angle at peak knee flexion (higher, i.e. less
-negative = the heel is recovered under/in front of the body instead of behind it), peak
-thigh angle (higher = more knee lift), step-over (higher = the foot passes over the other
-knee) and the front-side score (higher). Everything else (knee flexion at toe-off, contact
-and flight times, step frequency and length, hamstring stretch, ...) is reported with
-**no preferred direction**: the docs report it but do not score it (e.g. elite sprinters
-do not lock the knee out at toe-off; step frequency and length trade against each other).
+**Direction towards front-side style** (the codes ``better``/``worse``; shown as "towards
+front-side / back-side", a style, not a grade). Only the style metric of the verdict
+(``docs/metrics.md`` §6: the thigh vs the trunk line at peak knee flexion), the thigh angle
+at peak knee flexion (its vertical-referenced twin) and the front-side index get one.
+Everything else (knee lift, step-over, knee flexion at toe-off, contact and flight times,
+step frequency and length, hamstring stretch, ...) is reported with **no direction**: no
+published norm says which way is better (knee lift is not related to top speed; elite
+sprinters do not lock the knee out at toe-off; step frequency and length trade off).
 
 **Beyond stride-to-stride variation.** A change counts only when both hold: ``|delta|`` is
 larger than the pooled stride-to-stride SD (the change is bigger than the typical

@@ -104,9 +104,10 @@ def verdict_view(analysis: Analysis) -> dict:
 
 
 def cue_text(cue) -> str:
-    """The cue's text with its first letter capitalised."""
+    """The cue's text with its first letter capitalised and its source in brackets."""
     t = str(cue.text)
-    return t[:1].upper() + t[1:]
+    src = getattr(cue, "source", "")
+    return t[:1].upper() + t[1:] + (f" [{src}]" if src else "")
 
 
 def cue_frames(analysis: Analysis) -> list[KeyFrame]:
