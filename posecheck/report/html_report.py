@@ -140,9 +140,11 @@ def _verdict_html(analysis: Analysis, frames: bool = True) -> str:
     v = verdict_view(analysis)
     card = (f"<div class='card' style='--c:{v['colour']}'><div class='head'>{_e(v['headline'])}"
             f"</div><div class='sub'>{_e(v['meaning'])}</div><div class='nums'>"
-            f"<span>Score <b>{_e(v['score'])}</b></span>"
+            f"<span>Front-side index <b>{_e(v['score'])}</b></span>"
             f"<span>Confidence <b>{_e(v['confidence'])}</b></span>"
-            f"<span>Strides <b>{v['n_strides']}</b></span></div></div>")
+            f"<span>Max-velocity strides <b>{v['n_strides']}</b></span></div>"
+            f"<div class='sub'>Phase: {_e(v['phase'])}. A style, not a grade: no front- or "
+            f"back-side variable is related to top speed (Haugen et al. 2018).</div></div>")
     cues = []
     n = analysis.pose.n_frames
     for i, c in enumerate(analysis.cues, start=1):
