@@ -307,3 +307,24 @@ def test_foot_lands_with_a_downward_velocity(style, request):
                             a["foot"] - a["toes"])
     v = (p[1] - p[0]) / 1e-4
     np.testing.assert_allclose(v, [TOE_TD_FORWARD_MPS, -TOE_TD_DOWN_MPS], atol=0.05)
+
+
+def test_accelerating_sprinter_plants_its_feet_and_speeds_up():
+    """tools/synth/acceleration.py: every contact's toe stays put (each step is an exact
+    stance), contacts shorten, speed rises and the trunk rises towards upright."""
+    from tools.synth.acceleration import AccelerationProfile, simulate_acceleration
+
+    gt = simulate_acceleration(SprintParams(fps=240.0), AccelerationProfile(steps=12))
+    ev = gt.payload["events"]
+    t = gt.times
+    for td, to in zip(ev[::2], ev[1::2]):
+        assert td["type"] == "touchdown" and to["type"] == "toe_off" and td["side"] == to["side"]
+        s = "L" if td["side"] == "left" else "R"
+        inside = (t >= td["time"] + 1e-6) & (t <= to["time"] - 1e-6)
+        toe = gt.world_pts[f"toe.{s}"][inside]
+        assert np.ptp(toe[:, 0]) < 2e-3 and np.ptp(toe[:, 2]) < 2e-3  # planted (m)
+    steps = gt.payload["steps"]
+    assert steps[0]["contact_s"] > steps[-1]["contact_s"] + 0.04
+    assert steps[-1]["speed"] > 2 * steps[0]["speed"]
+    lean = np.asarray(gt.payload["frames"]["angles_3d"]["trunk_lean"])
+    assert lean[0] > 40 and np.all(np.diff(lean) < 0)

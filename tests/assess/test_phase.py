@@ -71,3 +71,48 @@ def test_simulated_sprint_is_max_velocity():
     pose, _gt = truth_pose(style=0.5, fps=120.0, seconds=3.0)
     summary = analyze_kinematics(pose)[3]
     assert summary.phase == "max_velocity" and summary.phase_strides["max_velocity"] >= 8
+
+
+def _first_seconds(pose, seconds):
+    from dataclasses import replace as _replace
+
+    n = int(np.searchsorted(pose.times, pose.times[0] + seconds))
+    return _replace(pose, xy=pose.xy[:n], z=pose.z[:n], visibility=pose.visibility[:n],
+                    presence=pose.presence[:n], world=pose.world[:n], times=pose.times[:n],
+                    repeated=None)
+
+
+@pytest.fixture(scope="module", params=[60.0, 120.0])
+def accelerating(request):
+    """The accelerating simulated sprinter (tools/synth/acceleration.py), exact landmarks,
+    filmed by a camera moving with the runner."""
+    from tools.synth import SprintParams
+    from tools.synth.acceleration import simulate_acceleration
+    from tools.synth.params import CameraParams
+    from synthpose import exact_pose
+
+    gt = simulate_acceleration(SprintParams(fps=request.param, camera=CameraParams(mode="track")))
+    return exact_pose(gt.payload), gt.payload
+
+
+def test_accelerating_sprinter_early_strides_are_acceleration_without_max_velocity_faults(
+        accelerating):
+    pose, gt = accelerating
+    _kin, _ev, strides, summary, cues, _w = analyze_kinematics(pose)
+    lean = np.asarray(gt["frames"]["angles_3d"]["trunk_lean"])
+    by_time = sorted(strides, key=lambda s: s.touchdown_s)
+    true_lean = [lean[min(s.touchdown_frame, lean.size - 1)] for s in by_time]
+    early = [s for s, tl in zip(by_time, true_lean) if tl > 20.0]
+    late = [s for s in by_time if s.touchdown_s > pose.times[-1] - 1.0]
+    assert len(early) >= 4 and {s.phase for s in early} == {"acceleration"}
+    assert len(late) >= 3 and {s.phase for s in late} == {"max_velocity"}
+    # contacts shorten over the run as simulated
+    assert np.nanmedian([s.contact_time_s for s in early]) > np.nanmedian(
+        [s.contact_time_s for s in late]) + 0.01
+    assert summary.phase == "max_velocity" and summary.verdict == "front-side"
+    assert not [c for c in cues if c.kind == "fault"], [c.text for c in cues]
+    # the first 1.6 s alone: an acceleration clip, its own information, no verdict or fault
+    start = analyze_kinematics(_first_seconds(pose, 1.6))
+    assert start[3].phase == "acceleration" and start[3].verdict == "unknown"
+    assert start[4] and not [c for c in start[4] if c.kind == "fault"]
+    assert any(c.metric == "trunk_lean_td_deg" and "acceleration" in c.text for c in start[4])

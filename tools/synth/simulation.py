@@ -79,10 +79,11 @@ class GroundTruth:
         return np.asarray(self.payload["frames"]["time"])
 
 
-def world_transform(p: SprintParams, cycle: SprintCycle):
-    """Body->world rotation W (3, 3) and the world origin offset (3,) of the body frame."""
+def world_transform(p: SprintParams, distance_m: float):
+    """Body->world rotation W (3, 3) and the world origin offset (3,) of the body frame, so
+    that a run of ``distance_m`` is centred on the world origin."""
     W = rot_y(90.0 * p.direction)
-    x0 = -p.direction * cycle.v * p.seconds / 2.0
+    x0 = -p.direction * distance_m / 2.0
     return W, np.array([x0, 0.0, 0.0])
 
 
@@ -93,8 +94,22 @@ def simulate(p: SprintParams, body: Body | None = None) -> GroundTruth:
     n = p.n_frames
     times = np.arange(n) / p.fps
     kin = cycle.sample(times, p.phase)
+    Qw, Pw, cam, world_pts, proj = project(p, body, kin, cycle.v * p.seconds)
+    events, strides = _events_and_strides(p, cycle, body)
+    return _ground_truth(p, body, cycle, kin, Qw, Pw, cam, world_pts, proj, events, strides,
+                         {"run_speed_mps": cycle.v, "contact_time_s": cycle.t_c,
+                          "flight_time_s": cycle.t_f, "step_time_s": cycle.Ts,
+                          "stride_time_s": cycle.T})
+
+
+def project(p: SprintParams, body: Body, kin: dict, distance_m: float):
+    """World rotations ``Qw`` (n, S, 3, 3), pivots ``Pw`` (n, S, 3), the camera, the world
+    points (name -> (n, 3)) and their projections (name -> (n, 3): x, y pixels and depth)
+    of the kinematics ``kin`` (:meth:`SprintCycle.sample` layout) of a run of
+    ``distance_m``."""
+    times = np.asarray(kin["t"], float)
     Qb, rootb = pose_body_frame(body, kin)
-    W, origin = world_transform(p, cycle)
+    W, origin = world_transform(p, distance_m)
     Qw = np.einsum("ij,nsjk->nsik", W, Qb)
     Pb = body.fk(Qb, rootb)
     Pw = np.einsum("ij,nsj->nsi", W, Pb) + origin
@@ -115,6 +130,14 @@ def simulate(p: SprintParams, body: Body | None = None) -> GroundTruth:
     for name, pt in (("head", head_c), ("nose", nose)):
         world_pts[name] = Pw[:, hs] + np.einsum("nij,j->ni", Qw[:, hs], pt - hp)
     proj = {k: cam.project(v[:, None, :])[:, 0] for k, v in world_pts.items()}
+    return Qw, Pw, cam, world_pts, proj
+
+
+def _ground_truth(p: SprintParams, body: Body, cycle, kin: dict, Qw, Pw, cam, world_pts: dict,
+                  proj: dict, events: list, strides: list, timing: dict) -> GroundTruth:
+    """The :class:`GroundTruth` (and its JSON payload) of projected kinematics."""
+    n = len(kin["t"])
+    times = np.asarray(kin["t"], float)
     px = {k: v[:, :2] for k, v in proj.items()}
 
     # neutral ankle interior angle (knee-ankle-MTP) for the ankle convention
@@ -136,7 +159,6 @@ def simulate(p: SprintParams, body: Body | None = None) -> GroundTruth:
         "shoulder_flexion": lr("shoulder"), "elbow_flexion": lr("elbow"),
         "trunk_lean": kin["lean"],
     }
-    events, strides = _events_and_strides(p, cycle, body)
     ffoot = {s: np.minimum(world_pts[f"toe.{s}"][:, 1], world_pts[f"heel.{s}"][:, 1]) for s in "LR"}
     frames = {
         "time": times,
@@ -154,8 +176,7 @@ def simulate(p: SprintParams, body: Body | None = None) -> GroundTruth:
         "format": "posecheck-synth-gt/1",
         "fps": p.fps, "width": p.width, "height": p.height, "n_frames": n,
         "params": p.to_dict(),
-        "run_speed_mps": cycle.v, "contact_time_s": cycle.t_c, "flight_time_s": cycle.t_f,
-        "step_time_s": cycle.Ts, "stride_time_s": cycle.T,
+        **timing,
         "direction": d,
         "direction_image_hip_motion": int(np.sign(hip_mid_x[-1] - hip_mid_x[0])) if n > 1 else 0,
         "near_side": "right" if d == 1 else "left",
