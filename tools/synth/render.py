@@ -140,12 +140,16 @@ def _x264_determinism() -> dict:
 
 
 def render_clip(params: SprintParams, out_path: str | Path, *, crf: int = 20,
-                json_path: str | Path | None = None, progress: bool = False) -> GroundTruth:
-    """Render ``params`` to ``out_path`` (H.264 MP4) and write ``<out>.json``; return the GT."""
+                json_path: str | Path | None = None, progress: bool = False,
+                ground_truth: GroundTruth | None = None) -> GroundTruth:
+    """Render ``params`` to ``out_path`` (H.264 MP4) and write ``<out>.json``; return the GT.
+    ``ground_truth``: render this simulation instead of ``simulate(params)`` (e.g. an
+    accelerating run, :mod:`tools.synth.acceleration`; its own params are used)."""
     import av
 
     t0 = time.perf_counter()
-    gt = simulate(params)
+    gt = ground_truth if ground_truth is not None else simulate(params)
+    params = gt.params
     r = Renderer(gt)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
