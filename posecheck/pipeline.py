@@ -78,16 +78,15 @@ def analyze_video(path: str | Path, config: Config | None = None,
         pose = pose.unique_frames_only()
     elif pose.repeated.any():  # a still scene, a dropped frame: not repeated footage
         pose = replace(pose, repeated=None)
-    result = analyze_kinematics(pose, cfg.kinematics)
-    timing = check_time(repeat, flight_slowdown(result[0], result[1], pose.times,
+    kin, events, strides = measure_kinematics(pose, cfg.kinematics)
+    timing = check_time(repeat, flight_slowdown(kin, events, pose.times,
                                                 cfg.kinematics.athlete_height_m),
-                        cfg.video.slowmo_factor, implausible_for_real_time(result[2]))
+                        cfg.video.slowmo_factor, implausible_for_real_time(strides))
     if timing.retime != 1.0:
         pose = pose.retimed(timing.retime)
-        result = analyze_kinematics(pose, cfg.kinematics)
-    elif timing.slowed:  # times are not real: no phase, no time-based judgement
-        result = analyze_kinematics(pose, cfg.kinematics, slowed=True)
-    kin, events, strides, summary, cues, kin_warnings = result
+        kin, events, strides = measure_kinematics(pose, cfg.kinematics)
+    # a slowed clip's times are not real: no phase, no time-based judgement
+    strides, summary, cues, kin_warnings = assess_strides(pose, kin, strides, timing.slowed)
     warnings = quality_warnings(info, pose) + notes + list(timing.notes) + kin_warnings
     return Analysis(video=info, pose=pose, angles=best_angles(kin), config=cfg,
                     warnings=tuple(warnings), kinematics=kin, events=events, strides=strides,
@@ -96,7 +95,8 @@ def analyze_video(path: str | Path, config: Config | None = None,
 
 def analyze_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None,
                        slowed: bool = False):
-    """The kinematics core on a :class:`PoseSequence` (no video needed; what bench/ times).
+    """The kinematics core on a :class:`PoseSequence` (no video needed; what bench/ times):
+    :func:`measure_kinematics` then :func:`assess_strides`.
 
     Returns ``(kinematics, events, strides, summary, cues, warnings)``: swap-repaired and
     filtered per-frame angles, gait events, per-stride metrics labelled by phase, the
@@ -104,11 +104,24 @@ def analyze_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None,
     warnings (never raised). ``slowed``: the clip's time base is known not to be real
     (phase ``unknown``, no time-based judgement).
     """
+    kin, events, strides = measure_kinematics(pose, cfg)
+    return (kin, events) + assess_strides(pose, kin, strides, slowed)
+
+
+def measure_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None):
+    """``(kinematics, events, strides)``: per-frame kinematics, gait events and per-stride
+    metrics (strides not yet labelled by phase)."""
     cfg = cfg or KinematicsConfig()
     kin = compute_kinematics(pose, cfg)
     events, _contact, _height = detect_events(kin.xy, pose.times, kin.leg_length_px,
                                               cfg.contact_threshold, fast_xy=kin.xy_events)
-    strides = label_phases(compute_strides(kin, events, pose.times, cfg.athlete_height_m))
+    return kin, events, compute_strides(kin, events, pose.times, cfg.athlete_height_m)
+
+
+def assess_strides(pose: PoseSequence, kin, strides, slowed: bool = False):
+    """``(strides, summary, cues, warnings)``: the strides labelled by phase, the summary,
+    cues and quality warnings (see :func:`analyze_kinematics`)."""
+    strides = label_phases(strides)
     warns = kinematics_warnings(pose, kin, strides)
     phase, counts = clip_phase(strides, slowed)
     summary = summarise(strides, float(kin.leg_swapped.mean()) if pose.n_frames else 0.0,
@@ -117,7 +130,7 @@ def analyze_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None,
     summary = replace(summary, left_right=left_right(judged(strides) or strides, frame_s),
                       hamstring=hamstring_by_leg(judged(strides) or strides))
     cues = make_cues(strides, pose.times, pose.model, phase)
-    return kin, events, strides, summary, cues, warns
+    return strides, summary, cues, warns
 
 
 def quality_warnings(info: VideoInfo, pose: PoseSequence) -> list[str]:

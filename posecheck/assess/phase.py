@@ -81,7 +81,7 @@ def label_phases(strides: tuple[Stride, ...]) -> tuple[Stride, ...]:
         leaning = np.isfinite(lean[k]) and lean[k] > ACCEL_LEAN_DEG
         if leaning and (behind or rising):
             labels[i] = "acceleration"
-        elif slope[k] < -POSTURE_SLOPE_DEG:
+        elif rising:
             labels[i] = "transition"
         else:
             labels[i] = "max_velocity"

@@ -4,24 +4,25 @@ A clip exported slowed (a slow-motion capture re-timed to 30 fps without its cap
 a screen recording of slow playback) makes every time in the analysis too long by the same
 factor: step frequencies of 0.5–1.2 steps/s, flight times of seconds. Angles and positions
 do not change, so nothing else reveals it. Gravity does: between toe-off and the other
-foot's touchdown a runner is airborne and the body falls with g = 9.81 m/s². The hip
-midpoint's vertical path in each flight is fitted with a parabola; its curvature in
-pixels/s², turned into metres with the leg length (0.491 × stature, Winter 2009; stature
-``--height-m`` or :data:`ASSUMED_STATURE_M`), is the *apparent* gravity g'. Time runs slow
-by ``sqrt(g / g')``.
+foot's touchdown a runner is airborne and the body falls with g = 9.81 m/s². The trunk
+centre's vertical path over the clip's flights is fitted with parabolas of one shared
+curvature (:func:`flight_slowdown`); that curvature in pixels/s², turned into metres with
+the leg length (0.491 × stature, Winter 2009; stature ``--height-m`` or
+:data:`ASSUMED_STATURE_M`), is the *apparent* gravity g'. Time runs slow by
+``sqrt(g / g')``. An assumed stature that is off by 10 % moves the factor by 5 %.
 
-The pelvis is not exactly the centre of mass (the swinging limbs move it by a few
-millimetres in flight), and flights need at least :data:`MIN_FLIGHT_FRAMES` frames, so the
-estimate is only made on clips whose flights are long in frames (slowed clips always are)
-and only trusted when it is far from 1 (:data:`SLOWED_FACTOR`). An assumed stature that is
-off by 10 % moves the factor by 5 %.
+The trunk is not exactly the centre of mass, and on pose-model landmarks the stance's push
+leaks into short flights, so the clock is only acted on when the running is too slow for
+real time (:func:`implausible_for_real_time`; :func:`check_time`).
 """
 
 from __future__ import annotations
 
 import math
+
 import numpy as np
 
+from posecheck.assess.verdict import median_of
 from posecheck.gait.strides import LEG_PER_STATURE
 from posecheck.types import LANDMARK_INDEX as L
 from posecheck.types import GaitEvent, Kinematics, TimeCheck
@@ -107,12 +108,8 @@ def implausible_for_real_time(strides) -> bool:
     :data:`MIN_RUNNING_STEP_HZ` — while its contacts and flights keep the proportions of
     running (median contact / (contact + flight) ≥ :data:`MIN_CONTACT_SHARE`; slowing a clip
     keeps them, missed touchdowns do not: then the events, not the time base, are wrong)."""
-    def med(name):
-        v = np.array([getattr(s, name) for s in strides], dtype=float)
-        v = v[np.isfinite(v)]
-        return float(np.median(v)) if v.size else float("nan")
-
-    flight, contact, freq = med("flight_time_s"), med("contact_time_s"), med("step_frequency_hz")
+    flight, contact, freq = (median_of(strides, name) for name in
+                             ("flight_time_s", "contact_time_s", "step_frequency_hz"))
     if not (contact / (contact + flight) >= MIN_CONTACT_SHARE):
         return False
     return bool(flight > MAX_REAL_FLIGHT_S or freq < MIN_RUNNING_STEP_HZ)
