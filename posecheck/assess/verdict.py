@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posecheck.assess.norms import STYLE_ERROR
+from posecheck.gait.start import BlockStart
 from posecheck.gait.strides import Stride
 
 STYLE_METRIC = "hip_flexion_at_peak_knee_deg"
@@ -121,7 +122,8 @@ class Summary:
     ``phase_strides`` (phase → count); ``key_metrics`` name → {value, unit} (medians over
     the judged strides, or over all strides when none is judged); ``left_right`` per-leg
     medians and asymmetry (:mod:`posecheck.assess.symmetry`); ``hamstring`` the model
-    estimate against its reference (:mod:`posecheck.assess.symmetry`)."""
+    estimate against its reference (:mod:`posecheck.assess.symmetry`); ``start`` the set
+    position and block exit of a crouch start (:mod:`posecheck.gait.start`), else None."""
 
     score: float
     verdict: str
@@ -133,6 +135,7 @@ class Summary:
     phase_strides: dict = field(default_factory=dict)
     left_right: dict = field(default_factory=dict)
     hamstring: dict = field(default_factory=dict)
+    start: BlockStart | None = None
 
     @property
     def style(self) -> str:
@@ -145,7 +148,8 @@ class Summary:
                 "confidence": round(self.confidence, 2), "confidence_label": self.confidence_label,
                 "n_strides": self.n_strides, "phase": self.phase,
                 "phase_strides": dict(self.phase_strides), "key_metrics": self.key_metrics,
-                "left_right": self.left_right, "hamstring": self.hamstring}
+                "left_right": self.left_right, "hamstring": self.hamstring,
+                "start": None if self.start is None else self.start.to_dict()}
 
 
 def _key_metrics(strides) -> dict:
