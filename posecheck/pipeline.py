@@ -22,7 +22,7 @@ from posecheck.assess.quality import kinematics_warnings             # 6. assess
 from posecheck.assess.timing import check_time, flight_slowdown, implausible_for_real_time
 from posecheck.assess.cues import make_cues
 from posecheck.assess.phase import clip_phase, label_phases
-from posecheck.assess.symmetry import hamstring_by_leg, left_right
+from posecheck.assess.symmetry import cadence_by_leg, hamstring_by_leg, left_right
 from posecheck.assess.verdict import judged, summarise
 from posecheck.video.repeats import repeat_factor
 from posecheck.warmup import numba_cache_cold, start_warm_up
@@ -136,7 +136,8 @@ def assess_strides(pose: PoseSequence, kin, strides, slowed: bool = False, start
                         len(warns), pose.model, phase, counts)
     summary = replace(summary, start=start)
     frame_s = 1.0 / kin.sampling_rate_hz if kin.sampling_rate_hz > 0 else 0.0
-    summary = replace(summary, left_right=left_right(judged(strides) or strides, frame_s),
+    summary = replace(summary, left_right={**left_right(judged(strides) or strides, frame_s),
+                                           **cadence_by_leg(summary.cadence, frame_s)},
                       hamstring=hamstring_by_leg(judged(strides) or strides))
     cues = make_cues(strides, pose.times, pose.model, phase)
     return strides, summary, cues, warns
