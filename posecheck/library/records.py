@@ -28,10 +28,13 @@ SIDES = ("both", "left", "right")
 
 
 def settings_fields(config: Config) -> dict:
-    """The settings that make an analysis and its outputs what they are, as plain JSON
-    values: every field of ``config`` except the worker count (speed only) and the person
-    index (kept apart as ``person``)."""
+    """The settings that make an analysis what it is, as plain JSON values: every field of
+    ``config`` except the output options (whether and how large the annotated video is:
+    the measurements are the same), the worker count (speed only) and the person index
+    (kept apart as ``person``). The app and ``posecheck batch`` with the same model,
+    slow-motion factor, athlete height and rule give the same key."""
     d = asdict(config)
+    d.pop("output", None)
     d["pose"].pop("workers", None)
     d["pose"].pop("person", None)
     if d["pose"].get("model_dir") is not None:
