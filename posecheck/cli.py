@@ -313,8 +313,9 @@ def _batch(args: argparse.Namespace) -> int:
                             scheduler=args.scheduler, say=say, progress=bar)
     finally:
         bar.close()
-    print(f"{len(outcome.analysed)} analysed, {len(outcome.skipped)} already in the library, "
-          f"{len(outcome.failed)} failed; summary: {outcome.summary_csv}; library: "
+    dup = f", {len(outcome.duplicates)} duplicate files" if outcome.duplicates else ""
+    print(f"{len(outcome.analysed)} analysed, {len(outcome.skipped)} already in the library"
+          f"{dup}, {len(outcome.failed)} failed; summary: {outcome.summary_csv}; library: "
           f"{outcome.library}")
     return outcome.exit_code
 

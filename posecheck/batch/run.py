@@ -68,14 +68,16 @@ def analyse_job(job: Job, progress: Progress | None = None) -> JobResult:
 @dataclass
 class BatchOutcome:
     """What a batch did. ``sessions``: library session ids of every clip of the run
-    (analysed now or before); ``analysed``/``skipped``: display names; ``failed``:
-    ``(clip path, one-line reason)``."""
+    (analysed now or before); ``analysed``/``skipped`` (already in the library):
+    display names; ``duplicates``: paths of files whose content another file of the run
+    has; ``failed``: ``(clip path, one-line reason)``."""
 
     library: Path
     summary_csv: Path
     sessions: list[int] = field(default_factory=list)
     analysed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -171,7 +173,7 @@ def _plan(found, out_root: Path, cfg: Config, name: str | None, lib: Library,
             _failed_path(str(clip), f"cannot read {clip.name}: {exc.strerror or exc}", outcome, say)
             continue
         if digest in seen:
-            outcome.skipped.append(clip.name)
+            outcome.duplicates.append(str(clip))
             say("skip", f"{clip}: same content as {seen[digest]}, skipped")
             continue
         seen[digest] = str(clip)

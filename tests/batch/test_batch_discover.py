@@ -1,0 +1,60 @@
+"""Which clips a batch finds, whose they are, when they were filmed, where results go."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import numpy as np
+import pytest
+
+from clipfactory import make_clip
+
+from posecheck.batch.discover import (BatchUsageError, Job, athlete_for, find_clips,
+                                      output_folder)
+from posecheck.config import Config
+from posecheck.video.files import creation_time, is_clip_name, recorded_at
+
+
+def test_find_clips_recursive_by_extension(tmp_path):
+    for rel in ("squad/alice/run1.mp4", "squad/alice/Run2.MOV", "squad/bob/x.m4v",
+                "squad/bob/notes.txt", "squad/.hidden/y.mp4", "squad/bob/.z.mp4", "one.mp4"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x")
+    found = find_clips([tmp_path / "squad", tmp_path / "one.mp4", tmp_path / "squad/alice"])
+    rel = [str(c.relative_to(tmp_path)) for c, _given in found]
+    assert rel == ["squad/alice/Run2.MOV", "squad/alice/run1.mp4", "squad/bob/x.m4v", "one.mp4"]
+    with pytest.raises(BatchUsageError, match="nope"):
+        find_clips([tmp_path / "nope"])
+    assert is_clip_name("a.MP4") and not is_clip_name("a.mp4.txt") and not is_clip_name(".a.mp4")
+
+
+def test_athlete_from_name_or_folder(tmp_path):
+    clip = tmp_path / "squad" / "alice" / "run1.mp4"
+    assert athlete_for(clip) == "alice"
+    assert athlete_for(clip, "  Bo Lt ") == "Bo Lt"
+
+
+def test_date_from_creation_time_tag_else_mtime(tmp_path):
+    frames = [np.zeros((64, 64, 3), np.uint8)] * 3
+    tagged = make_clip(tmp_path / "tagged.mp4", frames,
+                       metadata={"creation_time": "2025-03-01T10:00:00.000000Z"})
+    plain = make_clip(tmp_path / "plain.mp4", frames)
+    os.utime(plain, (1_700_000_000, 1_700_000_000))
+    assert recorded_at(tagged) == (datetime(2025, 3, 1, 10, tzinfo=timezone.utc), "creation_time")
+    assert creation_time(plain) is None
+    assert recorded_at(plain) == (datetime.fromtimestamp(1_700_000_000, timezone.utc), "mtime")
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"\x00" * 100)
+    assert creation_time(junk) is None  # unreadable: no tag, the file time is used
+
+
+def test_output_folder_per_content_and_person(tmp_path):
+    job = Job(clip_path=str(tmp_path / "a b.mp4"), clip="a b.mp4", athlete="al/ice",
+              content_hash="0123456789abcdef" * 4, recorded_at=datetime.now(timezone.utc),
+              date_source="mtime", config=Config(), output_dir="")
+    assert output_folder(tmp_path / "out", job) == (tmp_path / "out" / "al_ice" / "a_b-0123456789")
+    two = job.for_person(2, tmp_path / "out")
+    assert two.clip == "a b.mp4 #2" and two.person == 2
+    assert two.output_dir.endswith("a_b-p2-0123456789")
+    assert two.settings_key == job.settings_key
