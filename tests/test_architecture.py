@@ -27,6 +27,8 @@ LAYERS = [
     {"pipeline"},
     {"report"},
     {"compare"},
+    {"library"},
+    {"batch"},
     {"ui"},
     {"cli"},
     {"__init__"},  # the public facade (lazy)

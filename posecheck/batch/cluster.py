@@ -20,19 +20,18 @@ class ClusterUnavailable(PosecheckError):
     """The Dask scheduler cannot be reached, or Dask is not installed."""
 
 
-def run_on_cluster(address: str, jobs: list[Job],
+def run_on_cluster(address: str, task: Callable[[Job], object], jobs: list[Job],
                    on_result: Callable[[Job, object], list[Job]],
                    on_error: Callable[[Job, BaseException], None],
                    say: Callable[[str, str], None], timeout_s: float = 30.0) -> None:
-    """Submit ``jobs`` to the scheduler at ``address``; call ``on_result(job, result)``
-    (which may return follow-up jobs, submitted in turn) or ``on_error(job, exception)``
-    for each as it finishes."""
+    """Submit ``task(job)`` for each of ``jobs`` to the scheduler at ``address`` (``task``:
+    an importable function, :func:`posecheck.batch.run.analyse_job`); call
+    ``on_result(job, result)`` (which may return follow-up jobs, submitted in turn) or
+    ``on_error(job, exception)`` for each as it finishes."""
     try:
         from distributed import Client, as_completed
     except ImportError:
         raise BatchUsageError("--scheduler needs Dask: pip install 'posecheck[cluster]'") from None
-    from posecheck.batch.run import analyse_job
-
     try:
         client = Client(address, timeout=timeout_s)
     except (OSError, TimeoutError) as exc:
@@ -44,7 +43,7 @@ def run_on_cluster(address: str, jobs: list[Job],
         def submit(job: Job):
             nonlocal total
             total += 1
-            fut = client.submit(analyse_job, job, pure=False,
+            fut = client.submit(task, job, pure=False,
                                 key=f"posecheck-{job.content_hash[:16]}-{job.person}-{total}")
             futures[fut] = job
             say("start", f"[sent {total}] {job.clip_path}"

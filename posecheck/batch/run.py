@@ -148,8 +148,8 @@ def run_batch(paths: Iterable[str | os.PathLike], out: str | os.PathLike,
             if scheduler:
                 from posecheck.batch.cluster import run_on_cluster
 
-                run_on_cluster(scheduler, jobs, lambda j, r: _finished(j, r, lib, outcome, say,
-                                                                      out_root),
+                run_on_cluster(scheduler, analyse_job, jobs,
+                               lambda j, r: _finished(j, r, lib, outcome, say, out_root),
                                lambda j, e: _failed(j, e, outcome, say), say)
             else:
                 _run_here(jobs, lib, outcome, say, progress, out_root)
