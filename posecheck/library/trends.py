@@ -14,7 +14,7 @@ from posecheck.library.records import TREND_METRICS
 from posecheck.report.plots import LEFT_HEX, RIGHT_HEX
 
 BOTH_HEX = "#37474F"
-TREND_SIDE_SCALE = alt.Scale(domain=["left", "right", "both"], range=[LEFT_HEX, RIGHT_HEX, BOTH_HEX])
+SIDE_HEX = {"left": LEFT_HEX, "right": RIGHT_HEX, "both": BOTH_HEX}
 SCORE_LABEL = "Front-side index (style score, 0-100)"
 
 
@@ -44,7 +44,8 @@ def trend_chart(metric_rows: list[dict], metric: str, *, width: int | str = "con
     base = alt.Chart(data).encode(
         x=alt.X("date:T", title="session date"),
         y=alt.Y("value:Q", title=unit, scale=y_scale),
-        color=alt.Color("side:N", scale=TREND_SIDE_SCALE, title=None,
+        color=alt.Color("side:N", title=None,
+                        scale=alt.Scale(domain=list(sides), range=[SIDE_HEX[s] for s in sides]),
                         legend=alt.Legend(orient="top") if metric != "score" else None),
         tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d %H:%M"), alt.Tooltip("clip:N"),
                  alt.Tooltip("side:N"), alt.Tooltip("value:Q", format=".2f")])
