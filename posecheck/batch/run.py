@@ -160,6 +160,13 @@ def run_batch(paths: Iterable[str | os.PathLike], out: str | os.PathLike,
     return outcome
 
 
+def _has_outputs(session: dict | None) -> bool:
+    """A session whose output folder is still there with its report (an app session, whose
+    folder holds only the annotated video, is analysed again into the batch's folder)."""
+    folder = (session or {}).get("output_dir")
+    return bool(folder) and (Path(folder) / "report.json").is_file()
+
+
 def _plan(found, out_root: Path, cfg: Config, name: str | None, lib: Library,
           outcome: BatchOutcome, say: Say) -> list[Job]:
     """The jobs still to run; clips already in the library are counted as skipped."""
@@ -183,7 +190,7 @@ def _plan(found, out_root: Path, cfg: Config, name: str | None, lib: Library,
         job = job.for_person(cfg.pose.person, out_root) if cfg.pose.person else replace(
             job, output_dir=str(output_folder(out_root, job)))
         done = lib.find(digest, job.settings_key, job.person)
-        if done is None or not done.get("output_dir") or not Path(done["output_dir"]).is_dir():
+        if not _has_outputs(done):
             jobs.append(job)
             continue
         outcome.sessions.append(done["id"])
@@ -193,7 +200,7 @@ def _plan(found, out_root: Path, cfg: Config, name: str | None, lib: Library,
             for k in range(2, (_people_in(done) or 1) + 1):
                 more = job.for_person(k, out_root)
                 other = lib.find(digest, more.settings_key, k)
-                if other is None or not Path(other.get("output_dir") or "").is_dir():
+                if not _has_outputs(other):
                     jobs.append(more)
                 else:
                     outcome.sessions.append(other["id"])
@@ -204,7 +211,9 @@ def _plan(found, out_root: Path, cfg: Config, name: str | None, lib: Library,
 def _finished(job: Job, result: JobResult, lib: Library, outcome: BatchOutcome, say: Say,
               out_root: Path) -> list[Job]:
     """Record a finished analysis; return the follow-up jobs (people 2..n of a clip)."""
-    sid, _added = lib.add(_record(job, result))
+    sid, added = lib.add(_record(job, result))
+    if not added:  # known, but its output folder was gone or was the app's: now this one
+        lib.set_output_dir(sid, job.output_dir)
     outcome.sessions.append(sid)
     outcome.analysed.append(job.clip)
     s = result.report.get("summary") or {}

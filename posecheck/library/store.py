@@ -220,6 +220,11 @@ class Library:
                            [(sid, *row) for row in stride_metrics(rec.report)])
         return sid, True
 
+    def set_output_dir(self, session_id: int, output_dir: str | None) -> None:
+        """Point a session at another output folder (its analysis was written again)."""
+        with self._write() as db:
+            db.execute("UPDATE sessions SET output_dir = ? WHERE id = ?", (output_dir, session_id))
+
     # -- reading ------------------------------------------------------------------------
 
     def athletes(self) -> list[str]:

@@ -58,3 +58,37 @@ def test_output_folder_per_content_and_person(tmp_path):
     assert two.clip == "a b.mp4 #2" and two.person == 2
     assert two.output_dir.endswith("a_b-p2-0123456789")
     assert two.settings_key == job.settings_key
+
+
+def test_plan_skips_only_sessions_with_their_outputs(tmp_path):
+    """A clip already in the library is skipped when its output folder still holds its
+    report; an app session (folder with the annotated video only) or a deleted folder is
+    analysed again."""
+    from posecheck.batch.run import BatchOutcome, _plan
+    from posecheck.library.records import SessionRecord, settings_fields, settings_key
+    from posecheck.library.store import Library
+    from posecheck.video.files import content_hash
+
+    clips = tmp_path / "squad" / "alice"
+    clips.mkdir(parents=True)
+    for name in ("a.mp4", "b.mp4", "c.mp4"):
+        (clips / name).write_bytes(name.encode() * 100)
+    cfg = Config()
+    folders = {"a.mp4": tmp_path / "outa", "b.mp4": tmp_path / "appdir", "c.mp4": tmp_path / "gone"}
+    folders["a.mp4"].mkdir()
+    (folders["a.mp4"] / "report.json").write_text("{}")
+    folders["b.mp4"].mkdir()
+    (folders["b.mp4"] / "annotated.mp4").write_bytes(b"")
+    with Library(tmp_path / "lib.sqlite") as lib:
+        for name, folder in folders.items():
+            lib.add(SessionRecord(athlete="alice", clip=name, clip_path=str(clips / name),
+                                  content_hash=content_hash(clips / name),
+                                  recorded_at=datetime.now(timezone.utc), date_source="mtime",
+                                  settings=settings_fields(cfg), settings_key=settings_key(cfg),
+                                  report={}, output_dir=str(folder)))
+        outcome = BatchOutcome(library=tmp_path / "lib.sqlite", summary_csv=tmp_path / "s.csv")
+        jobs = _plan(find_clips([tmp_path / "squad"]), tmp_path / "out", cfg, None, lib,
+                     outcome, lambda kind, text: None)
+    assert [j.clip for j in jobs] == ["b.mp4", "c.mp4"]
+    assert outcome.skipped == ["a.mp4"] and len(outcome.sessions) == 1
+    assert all(j.output_dir.startswith(str(tmp_path / "out" / "alice")) for j in jobs)

@@ -88,6 +88,8 @@ def test_add_find_sessions_and_history_json(tmp_path):
         assert found["id"] == sid and found["athlete"] == "alice"
         assert lib.find(f"{2:064x}", settings_key(Config()), person=1) is None
         assert len(lib.stride_rows(sid)) == 15
+        lib.set_output_dir(sid, "/elsewhere")
+        assert lib.find(f"{2:064x}", settings_key(Config()))["output_dir"] == "/elsewhere"
         js = history_json(lib.sessions())
         assert {"athlete", "date", "clip", "verdict", "score"} <= set(js[0])
         assert [j["athlete"] for j in js] == ["alice", "alice", "bob"]
@@ -143,7 +145,7 @@ def test_two_processes_write_at_once_and_nothing_is_lost(tmp_path):
     """Two writer processes (a batch and the app) open a new library at the same moment
     (both may migrate it) and add sessions concurrently; a reader reads meanwhile."""
     path = str(tmp_path / "shared.sqlite")
-    ctx = mp.get_context("spawn")
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     barrier = ctx.Barrier(3)
     procs = [ctx.Process(target=_writer, args=(path, k * 100, 40, barrier)) for k in range(2)]
     for p in procs:
