@@ -92,3 +92,10 @@ def test_plan_skips_only_sessions_with_their_outputs(tmp_path):
     assert [j.clip for j in jobs] == ["b.mp4", "c.mp4"]
     assert outcome.skipped == ["a.mp4"] and len(outcome.sessions) == 1
     assert all(j.output_dir.startswith(str(tmp_path / "out" / "alice")) for j in jobs)
+
+
+def test_an_unreachable_scheduler_is_one_clear_error():
+    from posecheck.batch.cluster import ClusterUnavailable, run_on_cluster
+
+    with pytest.raises(ClusterUnavailable, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        run_on_cluster("tcp://127.0.0.1:9", print, [], print, print, print, timeout_s=2)
