@@ -134,11 +134,13 @@ def run_batch(paths: Iterable[str | os.PathLike], out: str | os.PathLike,
     cfg = config or Config()
     if all_people:
         cfg = replace(cfg, pose=replace(cfg.pose, person=1))
-    found = find_clips(list(paths))
+    paths = list(paths)
+    out_root = Path(out).resolve()
+    # never the batch's own results (annotated.mp4) when --out is inside a searched folder
+    found = [(c, g) for c, g in find_clips(paths) if not c.is_relative_to(out_root)]
     if not found:
         exts = ", ".join(f".{e}" for e in VIDEO_EXTENSIONS)
         raise BatchUsageError(f"no clips ({exts}) found under {', '.join(map(str, paths))}")
-    out_root = Path(out).resolve()
     out_root.mkdir(parents=True, exist_ok=True)
     lib_path = Path(library) if library is not None else out_root / LIBRARY_FILE
     outcome = BatchOutcome(library=lib_path, summary_csv=out_root / SUMMARY_FILE)

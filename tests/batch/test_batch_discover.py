@@ -99,3 +99,14 @@ def test_an_unreachable_scheduler_is_one_clear_error():
 
     with pytest.raises(ClusterUnavailable, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         run_on_cluster("tcp://127.0.0.1:9", print, [], print, print, print, timeout_s=2)
+
+
+def test_the_batch_never_analyses_its_own_output_folder(tmp_path):
+    """``posecheck batch squad --out squad/results``: the annotated videos of an earlier
+    run inside the searched folder are not clips of the squad."""
+    from posecheck.batch.run import run_batch
+
+    (tmp_path / "squad" / "results" / "alice" / "run-0123").mkdir(parents=True)
+    (tmp_path / "squad" / "results" / "alice" / "run-0123" / "annotated.mp4").write_bytes(b"x")
+    with pytest.raises(BatchUsageError, match="no clips"):
+        run_batch([tmp_path / "squad"], tmp_path / "squad" / "results")
