@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
