@@ -14,6 +14,7 @@ from posecheck.library.records import TREND_METRICS
 from posecheck.report.plots import LEFT_HEX, RIGHT_HEX
 
 BOTH_HEX = "#37474F"
+DAY_MS = 86_400_000
 SIDE_HEX = {"left": LEFT_HEX, "right": RIGHT_HEX, "both": BOTH_HEX}
 SCORE_LABEL = "Front-side index (style score, 0-100)"
 
@@ -34,7 +35,7 @@ def trend_chart(metric_rows: list[dict], metric: str, *, width: int | str = "con
     """One metric over the session dates: a line with points per leg (left, right), or the
     front-side index (``metric="score"``, both legs) with its 50 line (front vs back)."""
     if metric == "score":
-        sides, title, unit = ("both",), SCORE_LABEL, "/100"
+        sides, title, unit = ("both",), SCORE_LABEL, "index (0-100)"
     elif metric in TREND_METRICS:
         (title, unit), sides = TREND_METRICS[metric], ("left", "right")
     else:
@@ -42,7 +43,9 @@ def trend_chart(metric_rows: list[dict], metric: str, *, width: int | str = "con
     data = trend_frame(metric_rows, metric, sides)
     y_scale = alt.Scale(domain=[0, 100]) if metric == "score" else alt.Scale(zero=False)
     base = alt.Chart(data).encode(
-        x=alt.X("date:T", title="session date"),
+        # day ticks at most (sessions of one day share a tick; the tooltip has the time)
+        x=alt.X("date:T", title="session date",
+                axis=alt.Axis(format="%d %b %Y", tickMinStep=DAY_MS, labelAngle=0)),
         y=alt.Y("value:Q", title=unit, scale=y_scale),
         color=alt.Color("side:N", title=None,
                         scale=alt.Scale(domain=list(sides), range=[SIDE_HEX[s] for s in sides]),
