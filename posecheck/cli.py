@@ -144,7 +144,49 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--quiet", action="store_true", help="no progress bar")
     cmp_.add_argument("--debug", action="store_true", help="show the full traceback of unexpected errors")
 
+    bt = sub.add_parser("batch", help="analyse every clip under files and folders into one "
+                                      "output folder each, recorded in a library",
+                        description="Analyse every clip (.mp4, .mov, .m4v) found under PATH... "
+                                    "(folders searched recursively): one output folder per "
+                                    "analysis (the files of 'analyze'), DIR/summary.csv, and a "
+                                    "session per analysis in the library. Clips already analysed "
+                                    "with the same settings (same content, any name) are "
+                                    "skipped. Exit status: 0 all analysed, 1 a clip failed "
+                                    "(each failure is one line on stderr), 2 usage error.")
+    bt.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="clips and folders")
+    bt.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    bt.add_argument("--name", help="athlete's name for every clip (default: each clip's folder "
+                                   "name, e.g. squad/alice/run1.mp4 -> alice)")
+    bt.add_argument("--athlete", choices=(*ATHLETE_RULES, "all"), default="auto",
+                    help="as for analyze; all = every person tracked long enough, each as its "
+                         "own analysis ('<clip> #1', '#2', ... in order of appearance)")
+    bt.add_argument("--library", type=Path, metavar="PATH",
+                    help="SQLite library to record in (default: DIR/library.sqlite)")
+    bt.add_argument("--scheduler", metavar="ADDRESS",
+                    help="run the analyses on a Dask distributed cluster (e.g. "
+                         "tcp://host:8786; workers must read the clips by the same path; "
+                         "needs pip install 'posecheck[cluster]')")
+    bt.add_argument("--model", choices=MODEL_VARIANTS, default="full", help="pose model (default: full)")
+    bt.add_argument("--slowmo", type=_positive_float, metavar="F", help="as for analyze")
+    bt.add_argument("--height-m", type=float, metavar="M", help="as for analyze")
+    bt.add_argument("--no-video", action="store_true", help="skip the annotated videos")
+    bt.add_argument("--max-height", type=int, metavar="PX", help="as for analyze")
+    bt.add_argument("--workers", type=int, default=None, metavar="N", help="as for analyze")
+    bt.add_argument("--quiet", action="store_true", help="no progress lines")
+    bt.add_argument("--debug", action="store_true", help="show the full traceback of unexpected errors")
+
+    hist = sub.add_parser("history", help="list the sessions in a library")
+    hist.add_argument("--library", type=Path, metavar="PATH",
+                      help="the library (default: $POSECHECK_LIBRARY or the per-user one, "
+                           "~/.local/share/posecheck/library.sqlite on Linux)")
+    hist.add_argument("--athlete", metavar="NAME", help="only this athlete's sessions")
+    hist.add_argument("--json", action="store_true",
+                      help="print a JSON list (athlete, date, clip, phase, verdict, score, ...)")
+
     app = sub.add_parser("app", help="start the web app (Streamlit) and print its address")
+    app.add_argument("--library", type=Path, metavar="PATH",
+                     help="record the app's analyses in this library and show its history "
+                          "(default: $POSECHECK_LIBRARY or ~/.local/share/posecheck/library.sqlite)")
     app.add_argument("--port", type=int, default=8501, help="port to serve on (default 8501)")
     app.add_argument("--host", default="localhost",
                      help="address to listen on (default localhost; 0.0.0.0 = reachable from a "
@@ -173,15 +215,7 @@ def _analyze(args: argparse.Namespace) -> int:
     if not clip.name:
         clip = clip.resolve()
     out = args.out if args.out is not None else clip.with_name(f"{clip.stem}_posecheck")
-    try:
-        config = Config(
-            video=VideoConfig(slowmo_factor=args.slowmo),
-            pose=PoseConfig(model=args.model, athlete=args.athlete, workers=args.workers),
-            output=OutputConfig(video=not args.no_video, max_video_height=args.max_height),
-            kinematics=KinematicsConfig(athlete_height_m=args.height_m),
-        )
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+    config = _config(args, args.athlete)
     from posecheck.report.outdir import check_output_dir, staged_output
 
     bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
@@ -252,6 +286,78 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config(args: argparse.Namespace, athlete: str = "auto") -> Config:
+    try:
+        return Config(
+            video=VideoConfig(slowmo_factor=args.slowmo),
+            pose=PoseConfig(model=args.model, athlete=athlete, workers=args.workers),
+            output=OutputConfig(video=not args.no_video, max_video_height=args.max_height),
+            kinematics=KinematicsConfig(athlete_height_m=args.height_m),
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _batch(args: argparse.Namespace) -> int:
+    """``posecheck batch``: see :mod:`posecheck.batch.run`; 1 when any clip failed."""
+    from posecheck.batch.run import run_batch
+
+    all_people = args.athlete == "all"
+    config = _config(args, "auto" if all_people else args.athlete)
+    shown = not args.quiet
+    bar = ProgressBar(enabled=shown and sys.stderr.isatty())
+
+    def say(kind: str, text: str) -> None:
+        if kind == "fail":
+            bar.close()
+            print(f"posecheck: failed: {text}", file=sys.stderr, flush=True)
+        elif shown:
+            bar.close()
+            print(text, flush=True)
+
+    try:
+        outcome = run_batch(args.paths, args.out, config, name=args.name,
+                            all_people=all_people, library=args.library,
+                            scheduler=args.scheduler, say=say, progress=bar)
+    finally:
+        bar.close()
+    dup = f", {len(outcome.duplicates)} duplicate files" if outcome.duplicates else ""
+    print(f"{len(outcome.analysed)} analysed, {len(outcome.skipped)} already in the library"
+          f"{dup}, {len(outcome.failed)} failed; summary: {outcome.summary_csv}; library: "
+          f"{outcome.library}")
+    return outcome.exit_code
+
+
+def _history(args: argparse.Namespace) -> int:
+    """``posecheck history``: the sessions of a library, as a table or JSON."""
+    import json
+
+    from posecheck.library.store import Library, default_library_path, history_json
+
+    path = args.library or default_library_path()
+    if not path.is_file():
+        raise UsageError(f"no library at {path} (run posecheck batch, or give --library)")
+    with Library(path) as lib:
+        sessions = lib.sessions(args.athlete)
+    if args.json:
+        print(json.dumps(history_json(sessions), indent=2))
+        return 0
+    if not sessions:
+        print("no sessions" + (f" of {args.athlete}" if args.athlete else ""))
+        return 0
+    print(f"{'athlete':<14} {'date':<10} {'clip':<28} {'phase':<13} {'verdict':<11} "
+          f"{'score':>5}  {'thigh@knee':>10} {'contact s':>9}")
+    for s in sessions:
+        km = s.get("key_metrics") or {}
+        score = "" if s.get("score") is None else f"{s['score']:.0f}"
+        thigh, contact = km.get("thigh_at_peak_knee_deg"), km.get("contact_time_s")
+        print(f"{s['athlete'][:14]:<14} {s['date'][:10]:<10} {s['clip'][:28]:<28} "
+              f"{(s.get('phase') or '')[:13]:<13} {(s.get('verdict') or '')[:11]:<11} "
+              f"{score:>5}  {'' if thigh is None else f'{thigh:.1f}':>10} "
+              f"{'' if contact is None else f'{contact:.3f}':>9}")
+    return 0
+
+
 def _app(args: argparse.Namespace) -> int:
     """``posecheck app``: serve the packaged Streamlit app until interrupted."""
     import subprocess
@@ -262,8 +368,13 @@ def _app(args: argparse.Namespace) -> int:
         raise UsageError("--port must be between 1 and 65535")
     shown = "localhost" if args.host in ("0.0.0.0", "::") else args.host
     print(f"posecheck app: http://{shown}:{args.port}  (Ctrl+C to stop)", flush=True)
+    import os
+
+    env = None
+    if args.library is not None:  # the app process reads it (posecheck.library.store)
+        env = dict(os.environ, POSECHECK_LIBRARY=str(args.library.resolve()))
     try:
-        return subprocess.call(app_command(args.host, args.port, args.browser))
+        return subprocess.call(app_command(args.host, args.port, args.browser), env=env)
     except KeyboardInterrupt:
         return 0
 
@@ -288,7 +399,7 @@ def main(argv: list[str] | None = None, quiet_native: bool = False) -> int:
     ``quiet_native``: for ``analyze`` and ``compare``, drop the native log lines that
     MediaPipe writes straight to fd 2 for the rest of the process (see :func:`entry`)."""
     args = build_parser().parse_args(argv)
-    if quiet_native and args.command in ("analyze", "compare") and not args.debug:
+    if quiet_native and args.command in ("analyze", "compare", "batch") and not args.debug:
         from posecheck.pose.native_stderr import route_native_stderr_away
 
         route_native_stderr_away()
@@ -297,6 +408,10 @@ def main(argv: list[str] | None = None, quiet_native: bool = False) -> int:
             return _analyze(args)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "batch":
+            return _batch(args)
+        if args.command == "history":
+            return _history(args)
         if args.command == "app":
             return _app(args)
         return _models(args)

@@ -52,6 +52,9 @@ class PoseConfig:
         workers: worker threads for pose inference and the annotated video (``None`` or
             0 = the usable cores, fewer for short clips; 1 = a single stream in this
             process; see :mod:`posecheck.pose.parallel`).
+        person: ``0`` (default) = choose the athlete by ``athlete``; ``k >= 1`` = analyse
+            the k-th person tracked long enough, in the order they appear, larger first
+            (:func:`posecheck.pose.choice.people_in_order`; ``posecheck batch --athlete all``).
     """
 
     model: str = "full"
@@ -63,8 +66,11 @@ class PoseConfig:
     max_people: int = 3
     roi_search: bool = True
     workers: int | None = None
+    person: int = 0
 
     def __post_init__(self) -> None:
+        if not isinstance(self.person, int) or not 0 <= self.person <= 99:
+            raise ValueError("person must be 0 (choose by athlete) or 1-99")
         if self.athlete not in ATHLETE_RULES:
             raise ValueError(f"athlete must be one of {', '.join(ATHLETE_RULES)}, not {self.athlete!r}")
         if self.workers is not None and not 0 <= self.workers <= 64:

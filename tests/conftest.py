@@ -19,3 +19,11 @@ def npm_pose_tarball() -> Path:
         pytest.fail(f"{path} is missing: run the README's test command (bash tools/run_tests.sh), "
                     f"which fetches it with npm pack")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _private_library(tmp_path_factory, monkeypatch):
+    """Analyses recorded by the app (and ``posecheck history`` without ``--library``) go
+    to a library of the test session, never to the user's own (~/.local/share/posecheck)."""
+    monkeypatch.setenv("POSECHECK_LIBRARY",
+                       str(tmp_path_factory.getbasetemp() / "user_library.sqlite"))

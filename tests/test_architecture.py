@@ -27,6 +27,8 @@ LAYERS = [
     {"pipeline"},
     {"report"},
     {"compare"},
+    {"library"},
+    {"batch"},
     {"ui"},
     {"cli"},
     {"__init__"},  # the public facade (lazy)
@@ -180,7 +182,8 @@ def _third_party_imports(path: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("library, allowed", [("mediapipe", "pose"), ("onnxruntime", "pose"),
-                                              ("streamlit", "ui")])
+                                              ("streamlit", "ui"), ("sqlite3", "library"),
+                                              ("distributed", "batch"), ("dask", "batch")])
 def test_heavy_libraries_stay_in_their_stage(library, allowed):
     offenders = [m for m, p in _modules().items()
                  if library in _third_party_imports(p) and _unit(m) != allowed]

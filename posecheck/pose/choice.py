@@ -11,10 +11,15 @@ CLI ``--athlete``):
 * ``largest`` (nearest the camera), ``longest`` (most frames),
 * ``leftmost`` / ``rightmost`` / ``top`` / ``bottom``: by the median centre of the person's
   box over the clip (side-on, ``top`` is the farthest lane, ``bottom`` the nearest).
+
+``PoseConfig.person = k`` analyses the k-th candidate of :func:`people_in_order` instead
+(every person of a group run in turn: ``posecheck batch --athlete all``); the analysis
+warnings then carry :func:`person_note`, which :func:`people_count` reads back.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -72,3 +77,27 @@ def choose_track(tracks: list[Track], rule: str = "auto") -> Track | None:
                 score[k] *= 0.25
         key = lambda tr: score[id(tr)]
     return max(tracks, key=key)
+
+
+def people_in_order(tracks: list[Track]) -> list[Track]:
+    """The candidate tracks in the order the people appear (first frame seen), larger
+    first among those that appear in the same frame (``person`` 1, 2, ...)."""
+    return sorted(tracks, key=lambda tr: (min(tr.rows) if tr.rows else 0,
+                                          -float(np.median(tr.heights)) if tr.heights else 0.0))
+
+
+def person_note(k: int, n: int) -> str:
+    """The analysis warning of a ``PoseConfig.person = k`` run among ``n`` people."""
+    return f"person {k} of {n} tracked in the clip was analysed (in order of appearance)"
+
+
+_PERSON_NOTE = re.compile(r"^person (\d+) of (\d+) tracked in the clip was analysed")
+
+
+def people_count(warnings) -> int | None:
+    """How many people :func:`person_note` in ``warnings`` says were tracked (None: no note)."""
+    for w in warnings:
+        m = _PERSON_NOTE.match(w)
+        if m:
+            return int(m.group(2))
+    return None

@@ -359,18 +359,24 @@ def sequence_from_tracks(tracks: list, times: np.ndarray, size: tuple[int, int],
     ``cfg.athlete`` and return their :class:`PoseSequence` (NaN rows where not found;
     ``repeated``: (n,) bool, frames that repeat the picture before them)."""
     from posecheck.pose.tracking import unpack
-    from posecheck.pose.choice import candidate_tracks, choose_track
+    from posecheck.pose.choice import candidate_tracks, choose_track, people_in_order, person_note
 
     n = len(times)
     rows: list[dict[str, np.ndarray] | None] = [None] * n
     candidates = candidate_tracks(tracks)
-    chosen = choose_track(candidates, cfg.athlete)
+    if cfg.person:  # the k-th person in order of appearance (batch --athlete all)
+        people = people_in_order(candidates)
+        chosen = people[cfg.person - 1] if cfg.person <= len(people) else None
+        if notes is not None:
+            notes.append(person_note(cfg.person, len(people)))
+    else:
+        chosen = choose_track(candidates, cfg.athlete)
     if chosen is not None:
         for r, packed in zip(chosen.rows, chosen.dets):
             d = unpack(packed)
             rows[r] = {"xy": d.xy, "z": d.z, "visibility": d.visibility,
                        "presence": d.presence, "world": d.world}
-    if notes is not None and len(candidates) > 1:
+    if notes is not None and len(candidates) > 1 and not cfg.person:
         how = ("tracked longest and largest" if cfg.athlete == "auto"
                else f"chosen by --athlete {cfg.athlete}")
         notes.append(f"{len(candidates)} people were found; the one {how} was analysed "

@@ -32,6 +32,8 @@ class Settings:
         athlete: who to analyse when several people are in view (one of
             :data:`posecheck.pose.choice.ATHLETE_RULES`).
         video_height: line count of the annotated video (``None`` = original).
+        person: 0 = choose by ``athlete``; k = the k-th person of a group clip (a library
+            session made by ``posecheck batch --athlete all``, opened from the History tab).
     """
 
     model: str = DEFAULT_MODEL
@@ -39,6 +41,7 @@ class Settings:
     athlete_height_m: float | None = None
     athlete: str = "auto"
     video_height: int | None = 720
+    person: int = 0
 
     def __post_init__(self) -> None:
         if self.model not in MODEL_VARIANTS:
@@ -52,13 +55,16 @@ class Settings:
         """The :class:`~posecheck.config.Config` for :func:`posecheck.analyze_video`."""
         slowmo = None if self.slowmo_factor == 1.0 else float(self.slowmo_factor)
         return Config(video=VideoConfig(slowmo_factor=slowmo),
-                      pose=PoseConfig(model=self.model, athlete=self.athlete),
+                      pose=PoseConfig(model=self.model, athlete=self.athlete,
+                                      person=self.person),
                       output=OutputConfig(video=True, max_video_height=self.video_height),
                       kinematics=KinematicsConfig(athlete_height_m=self.athlete_height_m))
 
     def analysis_fields(self) -> dict:
         """The settings as a plain dict (what :meth:`analysis_key` hashes)."""
         d = asdict(self)
+        if not d["person"]:  # keys of sessions chosen by the rule stay as they were
+            del d["person"]
         d["slowmo_factor"] = round(float(d["slowmo_factor"]), 4)
         return d
 
@@ -80,3 +86,13 @@ def suggested_slowmo(info: VideoInfo) -> float | None:
     if factor < 1.5:
         return None
     return round(factor, 2)
+
+
+def settings_of_session(settings: dict, person: int = 0) -> Settings:
+    """The app :class:`Settings` of a library session's stored settings
+    (:func:`posecheck.library.records.settings_fields`)."""
+    pose, video, kin = settings.get("pose", {}), settings.get("video", {}), settings.get("kinematics", {})
+    return Settings(model=pose.get("model", DEFAULT_MODEL),
+                    slowmo_factor=float(video.get("slowmo_factor") or 1.0),
+                    athlete_height_m=kin.get("athlete_height_m"),
+                    athlete=pose.get("athlete", "auto"), person=int(person or 0))

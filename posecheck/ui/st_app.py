@@ -1,4 +1,5 @@
-"""The page flow of ``app.py``: upload → settings → analysis (cached) → review.
+"""The page flow of ``app.py``: upload → settings → analysis (cached) → review; the
+Compare and History tabs (:mod:`posecheck.ui.st_history`: the library's sessions).
 
 Session state (per browser tab):
 
@@ -22,6 +23,7 @@ from posecheck.errors import PosecheckError
 from posecheck.types import VideoInfo
 from posecheck.ui import st_run
 from posecheck.ui.st_compare import render_compare
+from posecheck.ui.st_history import open_pending, render_history
 from posecheck.ui.st_review import render_result, show_error
 from posecheck.ui.st_run import stored_clip
 from posecheck.ui.st_sidebar import settings_panel
@@ -64,11 +66,17 @@ def main() -> None:
     uploaded = st.file_uploader(
         "Sprint clip (MP4, MOV or M4V; H.264 or HEVC; up to 1 GB)",
         type=list(VIDEO_EXTENSIONS), key="upload")
-    review, compare = st.tabs(["Review", "Compare before / after"])
+    st.sidebar.text_input("Athlete", key="athlete_name", placeholder="name for the history",
+                          help="Each analysis is recorded in the library under this name "
+                               "(the History tab shows it over time)")
+    open_pending()  # two History sessions to compare: before the Compare tab's widgets
+    review, compare, history = st.tabs(["Review", "Compare before / after", "History"])
     with review:
         settings = review_tab(uploaded)
     with compare:
         render_compare(settings)
+    with history:
+        render_history()
 
 
 def review_tab(uploaded) -> Settings:

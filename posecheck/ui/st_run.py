@@ -118,7 +118,8 @@ def _cached_analysis(clip_path: str, digest: str, settings_key: str, _settings: 
 
 
 def analyse(clip: StoredClip, settings: Settings) -> Result:
-    """Analyse ``clip`` (or fetch it from the cache) and make its annotated video.
+    """Analyse ``clip`` (or fetch it from the cache), make its annotated video and record
+    it in the library (:mod:`posecheck.ui.recording`).
 
     Shows a progress bar while working; never raises for a bad clip: a
     :class:`~posecheck.errors.PosecheckError` becomes ``Result.error`` + ``Result.hint``,
@@ -142,6 +143,9 @@ def analyse(clip: StoredClip, settings: Settings) -> Result:
                       hint=hint_for(exc))
     finally:
         bar.empty()
+    from posecheck.ui.recording import record_analysis
+
+    record_analysis(analysis, clip, settings, st.session_state.get("athlete_name"), folder)
     return Result(clip, settings, analysis=analysis, video_path=video, run_dir=folder)
 
 

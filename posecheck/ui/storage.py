@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Extensions accepted by the uploader (lower case, no dot).
-VIDEO_EXTENSIONS = ("mp4", "mov", "m4v")
+from posecheck.video.files import VIDEO_EXTENSIONS  # accepted by the uploader
+
 _CHUNK = 8 << 20
 _SAFE_KEY = re.compile(r"^[0-9a-f]{8,64}(-[0-9a-z]{4,64})?$")
 

@@ -97,10 +97,28 @@ def test_start_page(app_env):
     assert at.sidebar.number_input(key="slowmo").value == 1.0
 
 
-def test_upload_shows_results_and_reruns_do_not_reanalyse(app_env, tmp_path):
-    at = upload(new_app(), "../../etc/My clip <1>.mp4", SAMPLE.read_bytes())
+def _library_sessions() -> list[dict]:
+    import os
+
+    from posecheck.library.store import Library
+
+    with Library(os.environ["POSECHECK_LIBRARY"]) as lib:
+        return lib.sessions()
+
+
+def test_upload_shows_results_and_reruns_do_not_reanalyse(app_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("POSECHECK_LIBRARY", str(tmp_path / "library.sqlite"))
+    at = new_app()
+    at.sidebar.text_input(key="athlete_name").set_value("Sam Sprinter").run()
+    at = upload(at, "../../etc/My clip <1>.mp4", SAMPLE.read_bytes())
     assert_results_shown(at)
     assert len(app_env) == 1
+    # the analysis is recorded in the library, under the sidebar's athlete name
+    [rec] = _library_sessions()
+    assert (rec["athlete"], rec["clip"], rec["source"]) == ("Sam Sprinter", "My clip <1>.mp4",
+                                                            "app")
+    assert rec["content_hash"] == storage.sha256_file(SAMPLE)
+    assert rec["settings"]["pose"]["model"] == "lite" and rec["n_strides"] > 0
     assert any("My clip _1_.mp4" in m.value or "My clip <1>.mp4" in m.value
                for m in at.markdown)
     # the upload is stored under its content hash, never under the uploaded name
@@ -126,6 +144,9 @@ def test_upload_shows_results_and_reruns_do_not_reanalyse(app_env, tmp_path):
     at.button[0].click().run()
     assert_results_shown(at)
     assert len(app_env) == 2
+    # the same clip with another model is a second session; the other browser session's
+    # analysis of the same clip and settings was not recorded twice
+    assert [s["settings"]["pose"]["model"] for s in _library_sessions()] == ["lite", "full"]
 
 
 def test_verdict_card_cue_jump_and_comparison(app_env):

@@ -3,9 +3,12 @@
 Starts ``streamlit run app.py`` on 127.0.0.1, uploads a sample clip, waits for the verdict,
 checks that the annotated ``<video>`` really plays (readyState >= 2 and currentTime advances
 after play()), clicks a cue's "Show me", downloads every export, then uploads the second
-sample clip in the Compare tab and waits for the delta table and the side-by-side video.
-Screenshots are copied to ``/tmp/posecheck_app_screenshot.png`` and
-``/tmp/posecheck_compare_screenshot.png`` for a human to look at.
+sample clip in the Compare tab and waits for the delta table and the side-by-side video,
+then opens the History tab (both analyses recorded in the library under the athlete typed
+in the sidebar: sessions table, trend charts) and opens the two sessions in the comparison.
+Screenshots are copied to ``/tmp/posecheck_app_screenshot.png``,
+``/tmp/posecheck_compare_screenshot.png`` and ``/tmp/posecheck_history_screenshot.png`` for
+a human to look at.
 
 Needs Debian's ``chromium`` and the ``playwright`` package, which the README's test command
 (``tools/run_tests.sh``) installs; a missing one fails the test with the fix, never skips it.
@@ -27,6 +30,7 @@ from app_server import free_port, launch_chromium, serving
 ROOT = Path(__file__).resolve().parents[2]
 SHOT_COPY = Path("/tmp/posecheck_app_screenshot.png")
 COMPARE_SHOT_COPY = Path("/tmp/posecheck_compare_screenshot.png")
+HISTORY_SHOT_COPY = Path("/tmp/posecheck_history_screenshot.png")
 CLIP = ROOT / "sample_videos" / "front_side_60fps.mp4"
 CLIP2 = ROOT / "sample_videos" / "back_kick_60fps.mp4"
 
@@ -36,7 +40,8 @@ def app_url(tmp_path_factory):
     """A running ``streamlit run app.py``; yields its URL, stops it afterwards."""
     port = free_port()
     work = tmp_path_factory.mktemp("appwork")
-    env = dict(os.environ, POSECHECK_APP_DIR=str(work), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, POSECHECK_APP_DIR=str(work), PYTHONUNBUFFERED="1",
+               POSECHECK_LIBRARY=str(work / "library.sqlite"))
     url = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -69,6 +74,10 @@ def test_upload_analyse_play_download(app_url, browser, tmp_path):
     page.goto(app_url)
     page.get_by_text("Upload a clip to start").wait_for(timeout=60_000)
     _choose_model(page, "lite – fastest")
+    name = page.get_by_test_id("stSidebar").get_by_role("textbox", name="Athlete", exact=True)
+    name.fill("Sam Sprinter")
+    name.press("Enter")
+    page.wait_for_timeout(500)
 
     page.locator("input[type=file]").first.set_input_files(str(CLIP))
     # the verdict card, then the angle charts and the annotated video
@@ -160,6 +169,31 @@ def test_upload_analyse_play_download(app_url, browser, tmp_path):
     with page.expect_download(timeout=120_000) as dl:
         page.get_by_role("button", name="Comparison (CSV)").click()
     assert dl.value.suggested_filename.endswith("_comparison.csv")
+
+    # history: both analyses were recorded in the library under the sidebar's name; their
+    # trends are drawn, and the two sessions open in the comparison
+    page.get_by_role("tab", name="History").click()
+    page.get_by_text("Sam Sprinter: 2 sessions").wait_for(timeout=60_000)
+    panel = page.get_by_role("tabpanel", name="History")
+    panel.get_by_text("Trends").wait_for()
+    charts = panel.locator("[data-testid=stVegaLiteChart]")
+    charts.nth(6).wait_for(timeout=60_000)
+    assert charts.count() == 7
+    page.wait_for_function("document.querySelectorAll('[role=tabpanel] "
+                           "[data-testid=stVegaLiteChart] svg, [role=tabpanel] "
+                           "[data-testid=stVegaLiteChart] canvas').length >= 7", timeout=60_000)
+    assert panel.locator("[data-testid=stDataFrame]").count() == 1  # the sessions table
+    assert "Front-side index (style score, 0-100)" in panel.inner_text()
+    assert "Thigh angle at peak knee flexion" in panel.inner_text()
+    panel.get_by_role("button", name="Open in Compare before / after").click()
+    panel.get_by_text("Opened: see the").wait_for(timeout=180_000)
+    assert page.locator("[data-testid=stException]").count() == 0
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": min(6000, max(1000, int(height) + 40))})
+    page.wait_for_timeout(1500)
+    shot = tmp_path / "app_history.png"
+    page.screenshot(path=str(shot))
+    shutil.copyfile(shot, HISTORY_SHOT_COPY)
     page.close()
 
 

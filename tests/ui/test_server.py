@@ -32,3 +32,26 @@ def test_app_command_serves_the_packaged_script_on_the_given_address():
 def test_app_rejects_a_bad_port(capsys):
     assert main(["app", "--port", "70000"]) == 2
     assert "--port" in capsys.readouterr().err
+
+
+def test_app_library_option_reaches_the_app_process(monkeypatch, tmp_path, capsys):
+    """``posecheck app --library PATH``: the served app records in and shows PATH
+    (``$POSECHECK_LIBRARY`` of the Streamlit process, read by posecheck.ui.recording)."""
+    import subprocess
+
+    from posecheck.ui import recording
+
+    seen = {}
+
+    def fake_call(cmd, env=None):  # the Streamlit server itself is tested in the browser test
+        seen["cmd"], seen["env"] = cmd, env
+        return 0
+
+    monkeypatch.setattr(subprocess, "call", fake_call)
+    assert main(["app", "--port", "8765", "--library", str(tmp_path / "club.sqlite")]) == 0
+    assert seen["cmd"][4] == app_script()
+    assert seen["env"]["POSECHECK_LIBRARY"] == str(tmp_path / "club.sqlite")
+    monkeypatch.setenv("POSECHECK_LIBRARY", seen["env"]["POSECHECK_LIBRARY"])
+    assert recording.library_path() == tmp_path / "club.sqlite"
+    assert main(["app", "--port", "8766"]) == 0
+    assert seen["env"] is None  # no --library: the app's default (the environment's)
