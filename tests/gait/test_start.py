@@ -117,3 +117,14 @@ def test_events_after_start_drops_what_is_inside_the_blocks():
     assert events_after_start(ev, start, 1 / 60) == ev[3:]
     assert events_after_start(ev, None) == ev
     assert np.isclose(start.to_dict()["set_rear_knee_angle_deg"], 130.0)
+
+
+def test_the_start_is_said_in_one_line_with_its_published_reference():
+    from posecheck.report.review_data import start_text
+
+    line = start_text(BlockStart(0.13, 0.73, 1.13, "right", 108.4, 84.3, 44.7))
+    assert "0.13–0.73 s" in line and "1.13 s" in line
+    assert "front knee 96°" in line and "rear knee 135°" in line
+    assert "trunk 18° down from horizontal" in line and "right foot in front" in line
+    assert "Harland & Steele 1997" in line and "not judged" in line
+    assert start_text(None) == ""
