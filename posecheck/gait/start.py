@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from posecheck.gait.events import _runs
 from posecheck.types import GaitEvent, Kinematics, LANDMARK_INDEX as L
 
 SET_LEAN_DEG = 60.0
@@ -74,12 +75,6 @@ class BlockStart:
                 "set_trunk_lean_deg": r(self.trunk_lean_deg),
                 "set_front_knee_angle_deg": r(180.0 - self.front_knee_flexion_deg),
                 "set_rear_knee_angle_deg": r(180.0 - self.rear_knee_flexion_deg)}
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """[start, stop) of each run of True."""
-    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.nonzero(d == 1)[0], np.nonzero(d == -1)[0]))
 
 
 def _set_shape(xy: np.ndarray, leg_px: float) -> np.ndarray:

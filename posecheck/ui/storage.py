@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from posecheck.video.files import VIDEO_EXTENSIONS  # accepted by the uploader
+from posecheck.video.files import content_hash as sha256_file  # uploads are stored under it
 
 _CHUNK = 8 << 20
 _SAFE_KEY = re.compile(r"^[0-9a-f]{8,64}(-[0-9a-z]{4,64})?$")
@@ -146,10 +147,3 @@ def prune(root: Path | None = None, max_age_s: float = 24 * 3600) -> int:
     return removed
 
 
-def sha256_file(path: str | os.PathLike) -> str:
-    """SHA-256 (hex) of a file's content, the key uploads are stored under."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b""):
-            h.update(chunk)
-    return h.hexdigest()
