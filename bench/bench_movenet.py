@@ -140,6 +140,50 @@ def angle_mae(xy: np.ndarray, gt: dict) -> dict[str, float]:
     return out
 
 
+def time_models(frames, times, boxes, rounds: int, n: int) -> dict[str, float]:
+    """Median ms per frame of each model over ``rounds`` interleaved rounds of ``n`` frames
+    (the models take turns, in a rotating order, so a busy spell of the shared machine hits
+    them alike). MediaPipe: whole frame, one-thread XNNPACK; MoveNet: crop cut + inference,
+    one ONNX Runtime thread."""
+    from posecheck.config import PoseConfig
+    from posecheck.pose import landmarker as lm
+    from posecheck.pose.movenet import MoveNet
+
+    n = min(n, len(frames))
+    est = lm.PoseEstimator(PoseConfig(model="full"))
+    with lm._CREATE_LOCK, lm._one_core_if(True):
+        est.__enter__()
+    nets = {v: MoveNet(v, threads=1) for v in ("thunder", "lightning")}
+    clock = [0.0]
+
+    def mediapipe() -> None:
+        for rgb, t in zip(frames[:n], times[:n]):
+            est.estimate(rgb, clock[0] + float(t))
+        clock[0] += float(times[n - 1]) + 1.0
+
+    def movenet(variant: str):
+        def run() -> None:
+            for rgb, box in zip(frames[:n], boxes[:n]):
+                nets[variant].infer_box(rgb, box)
+        return run
+
+    work = {"MediaPipe full, whole frame": mediapipe, "MoveNet Thunder, crop": movenet("thunder"),
+            "MoveNet Lightning, crop": movenet("lightning")}
+    ms: dict[str, list[float]] = {k: [] for k in work}
+    names = list(work)
+    try:
+        for name in names:  # warm-up
+            work[name]()
+        for r in range(rounds):
+            for name in names[r % len(names):] + names[:r % len(names)]:
+                t0 = time.perf_counter()
+                work[name]()
+                ms[name].append(1000 * (time.perf_counter() - t0) / n)
+    finally:
+        est.__exit__(None, None, None)
+    return {k: float(np.median(v)) for k, v in ms.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     from tools.accuracy import mislabelled_pct
 
@@ -148,11 +192,14 @@ def main(argv: list[str] | None = None) -> int:
                     default=sorted((ROOT / "sample_videos").glob("*.mp4")))
     ap.add_argument("--box", choices=("mediapipe", "truth"), default="mediapipe",
                     help="crop around the pose pass's landmarks (default) or the true body")
+    ap.add_argument("--rounds", type=int, default=5, help="timing rounds per clip (default 5)")
+    ap.add_argument("--frames", type=int, default=60, help="frames per timing round (default 60)")
     args = ap.parse_args(argv)
     rows = []
     for clip in args.clips:
         gt = json.loads(clip.with_suffix(".json").read_text())
         near = gt["near_side"][0].upper()
+        far = "R" if near == "L" else "L"
         frames, times = decode(clip)
         results = {"MediaPipe full, whole frame": run_mediapipe(frames, times),
                    "MediaPipe full, posecheck pose pass": run_pose_pass(frames, times)}
@@ -160,16 +207,24 @@ def main(argv: list[str] | None = None) -> int:
                  else boxes_from(results["MediaPipe full, posecheck pose pass"][0]))
         for variant in ("thunder", "lightning"):
             results[f"MoveNet {variant.capitalize()}, crop"] = run_movenet(variant, frames, boxes)
-        for model, (xy, ms) in results.items():
+        ok = np.isfinite(boxes[:, 0])
+        timed = time_models([f for f, k in zip(frames, ok) if k], times[ok], boxes[ok],
+                            args.rounds, args.frames)
+        base = timed["MediaPipe full, whole frame"]
+        for model, (xy, one_pass_ms) in results.items():
             mae = angle_mae(xy, gt)
-            far = "R" if near == "L" else "L"
-            rows.append((clip.stem, model, mae[f"knee {near}"], mae[f"knee {far}"], mae[f"hip {near}"],
-                         mae[f"hip {far}"], mislabelled_pct(xy, gt), ms, len(frames)))
-            print(f"{clip.stem}: {model}: {ms:.1f} ms/frame", file=sys.stderr, flush=True)
+            ms = timed.get(model)
+            speed = (f"{ms:.1f} ({ms / base:.2f}×)" if ms is not None
+                     else f"{one_pass_ms:.1f} (one pass, incl. tracking)")
+            rows.append(f"| {clip.stem} | {model} | {mae[f'knee {near}']:.1f} / {mae[f'knee {far}']:.1f} "
+                        f"| {mae[f'hip {near}']:.1f} / {mae[f'hip {far}']:.1f} "
+                        f"| {mislabelled_pct(xy, gt):.1f} % | {speed} |")
+            print(rows[-1], file=sys.stderr, flush=True)
+    print(f"crops around: {args.box}; timing: median of {args.rounds} interleaved rounds of "
+          f"{args.frames} frames, one thread each; (×) = relative to MediaPipe whole frame")
     print("| clip | model | knee near / far (°) | hip near / far (°) | L/R swaps | ms/frame |")
     print("|---|---|---|---|---|---|")
-    for clip, model, kn, kf, hn, hf, swaps, ms, n in rows:
-        print(f"| {clip} ({n} fr) | {model} | {kn:.1f} / {kf:.1f} | {hn:.1f} / {hf:.1f} | {swaps:.1f} % | {ms:.1f} |")
+    print("\n".join(rows))
     return 0
 
 
