@@ -6,7 +6,7 @@ does not need TensorFlow. Invoked as::
 
     python tools/movenet_convert.py MODEL.json OUT.onnx REF.json CROP.png [CROP.png ...]
 
-Steps (see ``docs`` in tools/build_movenet.py for the why):
+Steps:
 
 1. The TF.js ``modelTopology`` is a GraphDef in protobuf-JSON form. Its Const nodes get their
    tensors from the weight manifest (``.bin``); the float weights are stored as float16 and
@@ -46,6 +46,9 @@ KEEP_ATTRS = {
 ACTIVATIONS = {"Relu", "Relu6"}
 INPUT, OUTPUT = "input:0", "Identity:0"
 OPSET = 17
+#: the build fails if ONNX Runtime and TensorFlow differ by more (crop pixels / score)
+MAX_PX = 1e-3
+MAX_SCORE = 1e-4
 
 
 def load_graph_def(model_json: Path):
@@ -294,6 +297,8 @@ def main(argv: list[str]) -> int:
         "float16_initializers": n_half,
     }
     ref_json.write_text(json.dumps(report, indent=1) + "\n")
+    if report["onnx_vs_tensorflow_max_px"] > MAX_PX or report["onnx_vs_tensorflow_max_score"] > MAX_SCORE:
+        raise SystemExit(f"{name}: ONNX disagrees with TensorFlow beyond {MAX_PX} px / {MAX_SCORE} score")
     print(f"{name}: {n_half} float16 initializers, ONNX vs TF max {report['onnx_vs_tensorflow_max_px']:.2e} px, "
           f"score {report['onnx_vs_tensorflow_max_score']:.2e}", flush=True)
     return 0
