@@ -16,12 +16,13 @@ from posecheck.video import reader as video_io                       # 1. decode
 from posecheck.pose.parallel import estimate_video                   # 2. pose (threads)
 from posecheck.kinematics.chain import best_angles, compute_kinematics  # 3-4. signals, angles
 from posecheck.gait.events import detect_events                      # 5. gait
+from posecheck.gait.start import events_after_start, find_block_start
 from posecheck.gait.strides import compute_strides
 from posecheck.assess.quality import kinematics_warnings             # 6. assess
 from posecheck.assess.timing import check_time, flight_slowdown, implausible_for_real_time
 from posecheck.assess.cues import make_cues
 from posecheck.assess.phase import clip_phase, label_phases
-from posecheck.assess.symmetry import hamstring_by_leg, left_right
+from posecheck.assess.symmetry import cadence_by_leg, hamstring_by_leg, left_right
 from posecheck.assess.verdict import judged, summarise
 from posecheck.video.repeats import repeat_factor
 from posecheck.warmup import numba_cache_cold, start_warm_up
@@ -78,15 +79,16 @@ def analyze_video(path: str | Path, config: Config | None = None,
         pose = pose.unique_frames_only()
     elif pose.repeated.any():  # a still scene, a dropped frame: not repeated footage
         pose = replace(pose, repeated=None)
-    kin, events, strides = measure_kinematics(pose, cfg.kinematics)
+    kin, events, strides, start = measure_kinematics(pose, cfg.kinematics)
     timing = check_time(repeat, flight_slowdown(kin, events, pose.times,
                                                 cfg.kinematics.athlete_height_m),
                         cfg.video.slowmo_factor, implausible_for_real_time(strides))
     if timing.retime != 1.0:
         pose = pose.retimed(timing.retime)
-        kin, events, strides = measure_kinematics(pose, cfg.kinematics)
+        kin, events, strides, start = measure_kinematics(pose, cfg.kinematics)
     # a slowed clip's times are not real: no phase, no time-based judgement
-    strides, summary, cues, kin_warnings = assess_strides(pose, kin, strides, timing.slowed)
+    strides, summary, cues, kin_warnings = assess_strides(pose, kin, strides, timing.slowed,
+                                                          start)
     warnings = quality_warnings(info, pose) + notes + list(timing.notes) + kin_warnings
     return Analysis(video=info, pose=pose, angles=best_angles(kin), config=cfg,
                     warnings=tuple(warnings), kinematics=kin, events=events, strides=strides,
@@ -104,30 +106,38 @@ def analyze_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None,
     warnings (never raised). ``slowed``: the clip's time base is known not to be real
     (phase ``unknown``, no time-based judgement).
     """
-    kin, events, strides = measure_kinematics(pose, cfg)
-    return (kin, events) + assess_strides(pose, kin, strides, slowed)
+    kin, events, strides, start = measure_kinematics(pose, cfg)
+    return (kin, events) + assess_strides(pose, kin, strides, slowed, start)
 
 
 def measure_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None):
-    """``(kinematics, events, strides)``: per-frame kinematics, gait events and per-stride
-    metrics (strides not yet labelled by phase)."""
+    """``(kinematics, events, strides, start)``: per-frame kinematics, gait events and
+    per-stride metrics (strides not yet labelled by phase), and the set position and block
+    exit if the clip shows a crouch start (:mod:`posecheck.gait.start`; ``None`` if not),
+    before which no event is kept."""
     cfg = cfg or KinematicsConfig()
     kin = compute_kinematics(pose, cfg)
     events, _contact, _height = detect_events(kin.xy, pose.times, kin.leg_length_px,
                                               cfg.contact_threshold, fast_xy=kin.xy_events)
-    return kin, events, compute_strides(kin, events, pose.times, cfg.athlete_height_m)
+    start = find_block_start(kin, pose.times, pose.xy, events)
+    frame_s = 1.0 / kin.sampling_rate_hz if kin.sampling_rate_hz > 0 else 0.0
+    events = events_after_start(events, start, frame_s)
+    return kin, events, compute_strides(kin, events, pose.times, cfg.athlete_height_m), start
 
 
-def assess_strides(pose: PoseSequence, kin, strides, slowed: bool = False):
-    """``(strides, summary, cues, warnings)``: the strides labelled by phase, the summary,
-    cues and quality warnings (see :func:`analyze_kinematics`)."""
+def assess_strides(pose: PoseSequence, kin, strides, slowed: bool = False, start=None):
+    """``(strides, summary, cues, warnings)``: the strides labelled by phase, the summary
+    (with the block ``start``, if any), cues and quality warnings (see
+    :func:`analyze_kinematics`)."""
     strides = label_phases(strides)
     warns = kinematics_warnings(pose, kin, strides)
     phase, counts = clip_phase(strides, slowed)
     summary = summarise(strides, float(kin.leg_swapped.mean()) if pose.n_frames else 0.0,
                         len(warns), pose.model, phase, counts)
+    summary = replace(summary, start=start)
     frame_s = 1.0 / kin.sampling_rate_hz if kin.sampling_rate_hz > 0 else 0.0
-    summary = replace(summary, left_right=left_right(judged(strides) or strides, frame_s),
+    summary = replace(summary, left_right={**left_right(judged(strides) or strides, frame_s),
+                                           **cadence_by_leg(summary.cadence, frame_s)},
                       hamstring=hamstring_by_leg(judged(strides) or strides))
     cues = make_cues(strides, pose.times, pose.model, phase)
     return strides, summary, cues, warns

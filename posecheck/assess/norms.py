@@ -56,6 +56,10 @@ REFERENCES: dict[str, str] = {
     "Ciacci2017": "Ciacci S, Merni F, Bartolomei S, Di Michele R (2017). Sprint start "
                   "kinematics during competition in elite and world-class male and female "
                   "sprinters. J Sports Sci 35(13): 1270–1278.",
+    "HarlandSteele1997": "Harland MJ, Steele JR (1997). Biomechanics of the sprint start. "
+                         "Sports Med 23(1): 11–20.",
+    "Bezodis2019": "Bezodis NE, Willwacher S, Salo AIT (2019). The biomechanics of the track "
+                   "and field sprint start: a narrative review. Sports Med 49(9): 1345–1364.",
     "Exell2017": "Exell TA, Irwin G, Gittoes MJR, Kerwin DG (2017). Strength and performance "
                  "asymmetry during maximal velocity sprint running. Scand J Med Sci Sports "
                  "27(11): 1273–1282.",

@@ -72,6 +72,36 @@ def left_right(strides: tuple[Stride, ...], frame_s: float = 0.0) -> dict:
     return out
 
 
+#: near- and far-foot touchdowns are timed with different biases (6.5 ms on a simulated jog
+#: with exact landmarks at 240 fps, tests/gait/test_cadence.py; more with a pose model's far
+#: foot), which shifts one foot's steps longer and the other's shorter by that much
+TOUCHDOWN_BIAS_S = 0.010
+
+
+def cadence_by_leg(cadence: dict | None, frame_s: float = 0.0) -> dict:
+    """The left/right row of the fitted step frequency (:mod:`posecheck.gait.cadence`):
+    the frequency of the steps ending with each foot's touchdown; ``spread`` is the fit's
+    standard error (steps/s). Flagged only when the two step times differ by more than
+    twice that error, 3 %, a frame (``frame_s``) and twice :data:`TOUCHDOWN_BIAS_S`: a
+    per-foot timing bias of the touchdowns splits the step times without any limp. ``{}`` without
+    a fit."""
+    if not cadence:
+        return {}
+    ml, mr = cadence["left_step_frequency_hz"], cadence["right_step_frequency_hz"]
+    if ml is None or mr is None:
+        return {}
+    mean = 0.5 * (ml + mr)
+    se = (cadence["standard_error_pct"] or 0.0) / 100.0 * mean
+    diff = mr - ml
+    return {"step_frequency_hz": {
+        "left": round(ml, 4), "right": round(mr, 4), "difference": round(diff, 4),
+        "symmetry_pct": _round(symmetry_angle(ml, mr), 2), "spread": round(se, 4),
+        "flagged": bool(abs(1.0 / ml - 1.0 / mr) > max(2.0 * se / mean**2,
+                                                       0.03 / mean, frame_s,
+                                                       2.0 * TOUCHDOWN_BIAS_S)),
+        "strides": [cadence["n_touchdowns"]] * 2}}
+
+
 def hamstring_by_leg(strides: tuple[Stride, ...]) -> dict:
     """Per leg, the biceps femoris model estimate: peak stretch (% above upright), its
     timing (% of the stride), peak lengthening velocity (upright lengths/s), the time per

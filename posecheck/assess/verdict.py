@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posecheck.assess.norms import STYLE_ERROR
+from posecheck.gait.cadence import Cadence, fit_cadence
+from posecheck.gait.start import BlockStart
 from posecheck.gait.strides import Stride
 
 STYLE_METRIC = "hip_flexion_at_peak_knee_deg"
@@ -121,7 +123,11 @@ class Summary:
     ``phase_strides`` (phase → count); ``key_metrics`` name → {value, unit} (medians over
     the judged strides, or over all strides when none is judged); ``left_right`` per-leg
     medians and asymmetry (:mod:`posecheck.assess.symmetry`); ``hamstring`` the model
-    estimate against its reference (:mod:`posecheck.assess.symmetry`)."""
+    estimate against its reference (:mod:`posecheck.assess.symmetry`); ``start`` the set
+    position and block exit of a crouch start (:mod:`posecheck.gait.start`), else None;
+    ``cadence`` the step timing of a steady clip fitted to all its touchdowns
+    (:class:`posecheck.gait.cadence.Cadence` as a dict; ``key_metrics['step_frequency_hz']``
+    is its value), else None."""
 
     score: float
     verdict: str
@@ -133,6 +139,8 @@ class Summary:
     phase_strides: dict = field(default_factory=dict)
     left_right: dict = field(default_factory=dict)
     hamstring: dict = field(default_factory=dict)
+    start: BlockStart | None = None
+    cadence: dict | None = None
 
     @property
     def style(self) -> str:
@@ -145,7 +153,9 @@ class Summary:
                 "confidence": round(self.confidence, 2), "confidence_label": self.confidence_label,
                 "n_strides": self.n_strides, "phase": self.phase,
                 "phase_strides": dict(self.phase_strides), "key_metrics": self.key_metrics,
-                "left_right": self.left_right, "hamstring": self.hamstring}
+                "left_right": self.left_right, "hamstring": self.hamstring,
+                "start": None if self.start is None else self.start.to_dict(),
+                "cadence": self.cadence}
 
 
 def _key_metrics(strides) -> dict:
@@ -167,10 +177,16 @@ def summarise(strides: tuple[Stride, ...], swap_rate: float = 0.0, n_quality_war
     counts = dict(phase_strides or {})
     mv = judged(strides)
     key = _key_metrics(mv if mv else strides)
+    cadence = steady_cadence(mv, phase)
+    if cadence is not None:
+        key["step_frequency_hz"] = {"value": round(cadence.step_frequency_hz, 4),
+                                    "unit": KEY_METRICS["step_frequency_hz"]}
+    extra = {"cadence": None if cadence is None else cadence.to_dict()}
     values = np.array([getattr(s, STYLE_METRIC) for s in mv], dtype=float)
     values = values[np.isfinite(values)]
     if phase != "max_velocity" or values.size < MIN_STRIDES:
-        return Summary(float("nan"), "unknown", 0.0, "none", int(values.size), key, phase, counts)
+        return Summary(float("nan"), "unknown", 0.0, "none", int(values.size), key, phase, counts,
+                       **extra)
     med = float(np.median(values))
     score = front_side_index(med, model, values.size)
     verdict = ("front-side" if score >= FRONT_SIDE_MIN else
@@ -188,7 +204,16 @@ def summarise(strides: tuple[Stride, ...], swap_rate: float = 0.0, n_quality_war
     conf *= max(0.3, 1.0 - 2.0 * swap_rate)
     conf *= 0.85 ** n_quality_warnings
     label = "high" if conf >= 0.7 else "medium" if conf >= 0.4 else "low"
-    return Summary(score, verdict, float(conf), label, int(values.size), key, phase, counts)
+    return Summary(score, verdict, float(conf), label, int(values.size), key, phase, counts,
+                   **extra)
+
+
+def steady_cadence(strides, phase: str) -> Cadence | None:
+    """The step timing fitted to the touchdowns of ``strides`` (:mod:`posecheck.gait.cadence`)
+    when the clip runs steadily (``max_velocity`` or ``not_sprinting``), else ``None``."""
+    if phase not in ("max_velocity", "not_sprinting") or not strides:
+        return None
+    return fit_cadence([s.touchdown_s for s in strides], [s.side for s in strides])
 
 
 def typical(strides, name: str) -> Stride | None:

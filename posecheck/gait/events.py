@@ -35,6 +35,7 @@ from posecheck.signals.filtering import lowpass
 from posecheck.signals.rolling import rolling_percentile
 from posecheck.types import LANDMARK_INDEX as L
 from posecheck.types import GaitEvent
+from posecheck.gait.speed import local_running_speed_px
 
 SIDES = ("left", "right")
 #: Half-width (s) of the window of the rough ground level.
@@ -155,25 +156,6 @@ def foot_x(xy: np.ndarray) -> np.ndarray:
     return np.stack([xy[:, L[f"{s}_foot_index"], 0] for s in SIDES], axis=1)
 
 
-def running_speed_px(toe_x: np.ndarray, hip_x: np.ndarray, times: np.ndarray,
-                     low: np.ndarray) -> float:
-    """Running speed in image pixels per second, signed like the running direction.
-
-    In contact the toe is still in the world, so hip velocity − toe velocity is the running
-    speed whatever the camera does. Frames where a foot is near the ground (``low``, (n, 2)
-    bool) also include a swing foot skimming the track (slower relative to the hip), so the
-    speed is the median of the upper half of |hip − toe| velocities over those frames.
-    """
-    vh = np.gradient(hip_x, times)
-    r = np.concatenate([(vh - np.gradient(toe_x[:, j], times))[low[:, j]] for j in range(2)])
-    r = r[np.isfinite(r)]
-    if r.size < 2:
-        return float("nan")
-    sign = 1.0 if np.median(r) >= 0 else -1.0
-    mag = np.sort(np.abs(r))
-    return sign * float(np.median(mag[mag.size // 2:]))
-
-
 def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
                   fast_xy=None) -> tuple[tuple[GaitEvent, ...], np.ndarray, np.ndarray]:
     """Touchdowns and toe-offs of both feet.
@@ -228,11 +210,10 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
             h_td = lowpass(h_raw, t, cut)
     toe_x = foot_x(xy)
     hip_x = 0.5 * (xy[:, L["left_hip"], 0] + xy[:, L["right_hip"], 0])
-    v_run = running_speed_px(toe_x, hip_x, t, rough)
-    if not (np.isfinite(v_run) and v_run != 0):
-        v_run = np.inf
+    v_run = local_running_speed_px(toe_x, hip_x, t, rough)
+    v_run[~(np.isfinite(v_run) & (v_run != 0))] = np.inf
     v_ground = np.gradient(hip_x, t) - v_run  # image velocity of the ground under the hip
-    v_run = abs(v_run)
+    v_run = np.abs(v_run)[:, None]
     # with an unknown running speed (v_run = inf) this is NaN, and fmax below ignores it
     with np.errstate(invalid="ignore"):
         rel_speed = np.abs(np.stack([np.gradient(toe_x[:, j], t) for j in range(2)], axis=1)

@@ -100,7 +100,29 @@ def verdict_view(analysis: Analysis) -> dict:
         "confidence": f"{label} ({conf:.0%})" if label != "none" else "none",
         "confidence_label": label.capitalize(), "confidence_pct": f"{conf:.0%}",
         "n_strides": int(getattr(s, "n_strides", 0) or 0) if s is not None else 0,
+        "start": start_text(getattr(s, "start", None) if s is not None else None),
     }
+
+
+def start_text(start) -> str:
+    """One line on a crouch start (:class:`posecheck.gait.start.BlockStart`), "" if none:
+    the set interval, block exit and the set posture as interior knee angles (the
+    published set-position values are interior angles, Harland & Steele 1997)."""
+    if start is None:
+        return ""
+    d = start.to_dict()
+    angles = []
+    for key, label in (("set_front_knee_angle_deg", "front knee"),
+                       ("set_rear_knee_angle_deg", "rear knee")):
+        if d[key] is not None:
+            angles.append(f"{label} {d[key]:.0f}°")
+    if d["set_trunk_lean_deg"] is not None:
+        tilt = d["set_trunk_lean_deg"] - 90.0   # > 0: shoulders below the hips
+        angles.append(f"trunk {abs(tilt):.0f}° {'down' if tilt >= 0 else 'up'} from "
+                      f"horizontal towards the head")
+    posture = f" ({', '.join(angles)}; {start.front_side} foot in front)" if angles else ""
+    return (f"crouch start: set position {d['set_from_s']:.2f}–{d['set_to_s']:.2f} s{posture}, "
+            f"out of the blocks at {d['block_exit_s']:.2f} s; no step is counted in the blocks")
 
 
 def cue_text(cue) -> str:

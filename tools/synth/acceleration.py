@@ -17,7 +17,8 @@ profile ``f = 1 − exp(−step / STEP_SCALE)`` (0 at the first step, → 1 at t
 
 Between steps the swing leg's keyframe curves and the root height change a little (a
 few degrees, a few millimetres): the truth is exact per frame, not a smooth physical
-simulation of the transitions. No set position yet: the clip starts at the first touchdown.
+simulation of the transitions. The clip starts at the first touchdown; a set position and
+block start before it: :mod:`tools.synth.block_start`.
 """
 
 from __future__ import annotations
@@ -56,23 +57,26 @@ class AccelerationProfile:
                 "knee_td": mix(self.knee_td), "knee_to": mix(self.knee_to)}
 
 
-def simulate_acceleration(p: SprintParams | None = None,
-                          profile: AccelerationProfile | None = None) -> GroundTruth:
-    """Kinematics and 2D ground truth of an accelerating run (no rendering). ``p`` gives the
-    style keys, body, camera and format (its motion fields are replaced by the profile;
-    the clip lasts as long as the profile's steps). The payload's ``events`` are exact;
-    ``strides`` is empty; ``steps`` lists each step's parameters and touchdown time."""
-    p = p or SprintParams()
-    prof = profile or AccelerationProfile()
+def step_cycle(body, p: SprintParams, prof: AccelerationProfile, k: int) -> SprintCycle:
+    """The :class:`SprintCycle` of step ``k`` of the profile (its touchdown posture keys)."""
+    q = prof.at(k)
+    duty = q["contact_s"] * q["cadence"] / 2.0
+    keys = tuple(p.key_overrides) + (("thigh_td", q["thigh_td"]), ("knee_td", q["knee_td"]),
+                                     ("knee_to", q["knee_to"]))
+    return SprintCycle(body, p.style, q["cadence"], duty, q["speed"], None, keys)
+
+
+def acceleration_kinematics(p: SprintParams, prof: AccelerationProfile, t_start: float = 0.0):
+    """``(kin, events, steps, last_cycle, distance_m)`` of the accelerating run whose first
+    (left) touchdown is at ``t_start`` s: :meth:`SprintCycle.sample` layout sampled on the
+    frame grid ``k / fps`` from the first frame at or after ``t_start``, root_x = 0 at the
+    first touchdown; exact events and each step's parameters."""
     body = _body_cache(p.body)
     parts, events, steps = [], [], []
-    t0 = x0 = 0.0
+    t0, x0 = t_start, 0.0
     for k in range(prof.steps):
         q = prof.at(k)
-        duty = q["contact_s"] * q["cadence"] / 2.0
-        keys = tuple(p.key_overrides) + (("thigh_td", q["thigh_td"]), ("knee_td", q["knee_td"]),
-                                         ("knee_to", q["knee_to"]))
-        cycle = SprintCycle(body, p.style, q["cadence"], duty, q["speed"], None, keys)
+        cycle = step_cycle(body, p, prof, k)
         side = "left" if k % 2 == 0 else "right"
         first = int(np.ceil(t0 * p.fps - 1e-9))
         last = int(np.ceil((t0 + cycle.Ts) * p.fps - 1e-9))
@@ -88,13 +92,37 @@ def simulate_acceleration(p: SprintParams | None = None,
         t0 += cycle.Ts
         x0 += q["speed"] * cycle.Ts
     kin = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
-    t = kin["t"]
-    kin["lean"] = prof.lean[1] + (prof.lean[0] - prof.lean[1]) * np.exp(-t / prof.lean_tau_s)
+    kin["lean"] = lean_at(prof, kin["t"] - t_start)
     kin["neck"] = 0.5 * kin["lean"]
-    p = replace(p, seconds=len(t) / p.fps)
-    Qw, Pw, cam, world_pts, proj = project(p, body, kin, x0)
+    return kin, events, steps, cycle, x0
+
+
+def lean_at(prof: AccelerationProfile, t):
+    """Trunk lean (deg) ``t`` s after the first touchdown."""
+    return prof.lean[1] + (prof.lean[0] - prof.lean[1]) * np.exp(-np.asarray(t) / prof.lean_tau_s)
+
+
+def simulate_acceleration(p: SprintParams | None = None,
+                          profile: AccelerationProfile | None = None) -> GroundTruth:
+    """Kinematics and 2D ground truth of an accelerating run (no rendering). ``p`` gives the
+    style keys, body, camera and format (its motion fields are replaced by the profile;
+    the clip lasts as long as the profile's steps). The payload's ``events`` are exact;
+    ``strides`` is empty; ``steps`` lists each step's parameters and touchdown time."""
+    p = p or SprintParams()
+    prof = profile or AccelerationProfile()
+    kin, events, steps, cycle, x0 = acceleration_kinematics(p, prof)
+    return finish(p, prof, kin, events, steps, cycle, x0)
+
+
+def finish(p: SprintParams, prof: AccelerationProfile, kin: dict, events: list, steps: list,
+           cycle: SprintCycle, distance_m: float) -> GroundTruth:
+    """Project ``kin`` and make the :class:`GroundTruth` (events past the clip dropped)."""
+    n = len(kin["t"])
+    p = replace(p, seconds=n / p.fps)
+    body = _body_cache(p.body)
+    Qw, Pw, cam, world_pts, proj = project(p, body, kin, distance_m)
     gt = _ground_truth(p, body, cycle, kin, Qw, Pw, cam, world_pts, proj,
-                       [e for e in events if e["frame"] < len(t)], [],
+                       [e for e in events if e["frame"] < n], [],
                        {"run_speed_mps": prof.at(prof.steps - 1)["speed"]})
     gt.payload["steps"] = steps
     return gt

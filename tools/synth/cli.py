@@ -96,16 +96,42 @@ def params_from_args(a: argparse.Namespace) -> SprintParams:
     )
 
 
+def _add_run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--run", choices=("steady", "acceleration", "blocks"), default="steady",
+                   help="steady max-velocity running (default), an accelerating run from "
+                        "its first step (tools/synth/acceleration.py), or a start from the "
+                        "blocks: set position, push, then the acceleration "
+                        "(tools/synth/block_start.py); the last two ignore --seconds and "
+                        "the motion options")
+    p.add_argument("--steps", type=int, default=20, help="steps of an accelerating run")
+
+
+def _run(a: argparse.Namespace):
+    """The GroundTruth of ``--run acceleration|blocks`` (None for steady running)."""
+    if a.run == "steady":
+        return None
+    from .acceleration import AccelerationProfile, simulate_acceleration
+
+    prof = AccelerationProfile(steps=a.steps)
+    if a.run == "acceleration":
+        return simulate_acceleration(params_from_args(a), prof)
+    from .block_start import simulate_block_start
+
+    return simulate_block_start(params_from_args(a), prof)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tools.synth", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("render", help="render an MP4 + ground-truth JSON")
     add_param_args(r)
     r.add_argument("--out", required=True, help="output .mp4 (JSON goes next to it)")
+    _add_run_args(r)
     r.add_argument("--crf", type=int, default=20)
     s = sub.add_parser("simulate", help="kinematics + ground truth only (no video)")
     add_param_args(s)
     s.add_argument("--out", required=True, help="output .json")
+    _add_run_args(s)
     e = sub.add_parser("evaluate", help="run MediaPipe on a clip and compare with its JSON")
     e.add_argument("clip")
     e.add_argument("--model", default="posecheck/pose/model_files/pose_landmarker_full.task")
@@ -116,14 +142,15 @@ def main(argv: list[str] | None = None) -> int:
         from .render import render_clip
 
         t0 = time.perf_counter()
-        gt = render_clip(params_from_args(a), a.out, crf=a.crf, progress=True)
+        gt = render_clip(params_from_args(a), a.out, crf=a.crf, progress=True,
+                         ground_truth=_run(a))
         print(f"wrote {a.out} and its .json: {gt.params.n_frames} frames in "
               f"{time.perf_counter() - t0:.1f} s")
     elif a.cmd == "simulate":
         from .groundtruth import write_json
         from .simulation import simulate
 
-        gt = simulate(params_from_args(a))
+        gt = _run(a) or simulate(params_from_args(a))
         write_json(a.out, gt.payload)
         print(f"wrote {a.out}")
     else:
