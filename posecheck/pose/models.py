@@ -23,7 +23,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from posecheck.config import MODEL_VARIANTS
+from posecheck.config import MEDIAPIPE_VARIANTS
 from posecheck.errors import ModelMissing
 
 #: SHA-256 of each ``.task`` bundle as built by ``tools/build_models.py`` (byte-reproducible).
@@ -59,8 +59,8 @@ def user_model_dir() -> Path:
 
 
 def model_filename(variant: str) -> str:
-    if variant not in MODEL_VARIANTS:
-        raise ValueError(f"model must be one of {', '.join(MODEL_VARIANTS)}, not {variant!r}")
+    if variant not in MEDIAPIPE_VARIANTS:
+        raise ValueError(f"model must be one of {', '.join(MEDIAPIPE_VARIANTS)}, not {variant!r}")
     return f"pose_landmarker_{variant}.task"
 
 

@@ -1,0 +1,90 @@
+"""The MoveNet refinement pass: a second model on the chosen athlete's crop (issue #17).
+
+After the MediaPipe pose pass (:func:`posecheck.pose.parallel.estimate_video`) has found,
+tracked and chosen the athlete, :func:`refine_pose` decodes the clip once more, in
+contiguous chunks on worker threads (one decoder and one ONNX Runtime session each, as the
+pose pass does), crops each frame around the athlete's own MediaPipe landmarks
+(:func:`posecheck.pose.fusion.body_boxes`, 1.25 × the box, :func:`posecheck.pose.movenet.square_crop`),
+runs MoveNet on the crop and fuses the keypoints with MediaPipe's landmarks
+(:func:`posecheck.pose.fusion.fuse_pose`). Frames without the athlete are not run; a frame
+repeating the picture before it reuses that frame's keypoints.
+
+Why a second decode rather than a per-frame hook inside the pose pass: the pass stays
+untouched (the athlete is only known after all people have been tracked, so a hook would
+have to run MoveNet on every tracked person or on a guess), and the decode costs a few ms a
+frame at 720p against ~7 ms (Lightning) / ~28 ms (Thunder) of MoveNet (measured in
+``bench/bench_pipeline.py --model fused``, docs/metrics.md §8).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from posecheck.pose.fusion import body_boxes, fuse_pose
+from posecheck.pose.parallel import TaskContext, resolve_workers, run_tasks
+from posecheck.types import PoseSequence, VideoInfo
+
+
+def _movenet_chunk(path: str, info: VideoInfo, variant: str, boxes: np.ndarray,
+                   repeated: np.ndarray, start: int, stop: int, ctx: TaskContext) -> dict:
+    """Task: MoveNet keypoints (stop - start, 17, 3) of frames ``[start, stop)``."""
+    from posecheck.pose.movenet import MoveNet
+    from posecheck.video.reader import iter_frames
+
+    net = MoveNet(variant, threads=1)
+    kp = np.full((stop - start, 17, 3), np.nan)
+    t0, c0 = time.perf_counter(), time.thread_time()
+    last = None
+    with iter_frames(path, info=info, start=start, stop=stop, threads=1) as reader:
+        for done, (index, _t, rgb) in enumerate(reader):
+            ctx.check()
+            if index >= stop:
+                break
+            if not np.isfinite(boxes[index, 0]):
+                last = None
+                continue
+            if repeated[index] and last is not None:
+                kp[index - start] = last
+            else:
+                try:
+                    last = net.infer_box(rgb, boxes[index])[0]
+                except ValueError:  # a degenerate box (one landmark): keep MediaPipe's
+                    last = None
+                    continue
+                kp[index - start] = last
+            if done % 5 == 0:
+                ctx.tick(done + 1)
+    ctx.tick(stop - start)
+    return {"keypoints": kp, "seconds": time.perf_counter() - t0,
+            "cpu_seconds": time.thread_time() - c0}
+
+
+def movenet_keypoints(path: str | Path, info: VideoInfo, pose: PoseSequence, variant: str,
+                      workers: int | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """(n_frames, 17, 3) MoveNet ``[x, y, score]`` in frame pixels for each row of ``pose``
+    (row = frame index in the file, as the pose pass gives them; NaN rows where ``pose`` has
+    no athlete), on :func:`posecheck.pose.parallel.resolve_workers` threads."""
+    n = pose.n_frames
+    boxes = body_boxes(pose.xy)
+    workers = resolve_workers(workers, n)
+    edges = np.linspace(0, n, workers + 1).round().astype(int)
+    tasks = [(str(path), info, variant, boxes, pose.repeated, int(a), int(b))
+             for a, b in zip(edges, edges[1:]) if b > a]
+    tick = None if progress is None else (lambda done: progress(min(done, n), n))
+    parts = run_tasks(_movenet_chunk, tasks, workers, tick)
+    return np.concatenate([p["keypoints"] for p in parts]) if parts else np.zeros((0, 17, 3))
+
+
+def refine_pose(path: str | Path, info: VideoInfo, pose: PoseSequence, mode: str,
+                variant: str, workers: int | None = None,
+                progress: Callable[[int, int], None] | None = None) -> PoseSequence:
+    """``pose`` (the MediaPipe pass) fused with MoveNet ``variant`` (``thunder`` /
+    ``lightning``) on the athlete's crop, labelled with the pose ``mode``; see the module
+    docstring."""
+    kp = movenet_keypoints(path, info, pose, variant, workers, progress)
+    return fuse_pose(pose, kp, model=mode)
