@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from posecheck.pose.fusion import (
-    FROM_MOVENET, body_boxes, fuse_pose, fuse_xy, legs_swapped, swap_leg_labels,
+    FROM_MOVENET, body_boxes, fill_between, fuse_pose, fuse_xy, legs_swapped, swap_leg_labels,
 )
 from posecheck.pose.movenet import LANDMARK_IDS
 from posecheck.types import LANDMARK_INDEX as L, PoseSequence
@@ -62,11 +62,13 @@ def test_hips_knees_ankles_come_from_movenet_and_the_rest_stays():
     np.testing.assert_array_equal(out[:, kept], mp[:, kept])
 
 
-def test_heel_and_toe_move_with_their_ankle():
+def test_heel_and_toe_stay_mediapipe_unless_moved_with_their_ankle():
     mp = _mediapipe()
     kp = _movenet_from(mp, shift=(0.0, 0.0))
     kp[:, 15, :2] += [5.0, 7.0]   # MoveNet's left ankle 5 px right, 7 px down of MediaPipe's
-    out = fuse_xy(mp, kp)
+    feet = [L[f"{s}_{p}"] for s in ("left", "right") for p in ("heel", "foot_index")]
+    np.testing.assert_array_equal(fuse_xy(mp, kp)[:, feet], mp[:, feet])
+    out = fuse_xy(mp, kp, move_feet=True)
     for foot in ("left_heel", "left_foot_index"):
         np.testing.assert_allclose(out[:, L[foot]], mp[:, L[foot]] + [5.0, 7.0])
     for foot in ("right_heel", "right_foot_index"):
@@ -114,8 +116,9 @@ def test_fuse_pose_relabels_mediapipe_legs_to_movenet_and_keeps_the_rest():
     kp = _movenet_from(mp, shift=(1.0, 1.0))
     fused = fuse_pose(pose, kp, model="fused")
     assert fused.model == "fused"
-    # frame 1: MediaPipe's crossed foot now sits on MoveNet's left ankle
-    np.testing.assert_allclose(fused.xy[1, L["left_heel"]], mp[1, L["left_heel"]] + 1.0)
+    # frame 1: MediaPipe's crossed foot is labelled as MoveNet labels that leg
+    np.testing.assert_array_equal(fused.xy[1, L["left_heel"]], mp[1, L["left_heel"]])
+    np.testing.assert_allclose(fused.xy[1, L["left_knee"]], mp[1, L["left_knee"]] + 1.0)
     np.testing.assert_array_equal(fused.z[1, L["left_heel"]], pose.z[1, L["right_heel"]])
     np.testing.assert_array_equal(fused.z[0], pose.z[0])
     np.testing.assert_array_equal(fused.xy[:, L["nose"]], pose.xy[:, L["nose"]])
@@ -126,3 +129,17 @@ def test_fuse_pose_relabels_mediapipe_legs_to_movenet_and_keeps_the_rest():
 def test_fuse_pose_rejects_keypoints_of_the_wrong_shape(bad):
     with pytest.raises(ValueError):
         fuse_pose(_pose(_mediapipe(4)), bad, model="fused")
+
+
+def test_fill_between_adds_the_interpolated_difference_to_mediapipe():
+    n = 5
+    mp = _mediapipe(n)
+    mp[:, :, 0] += np.arange(n)[:, None] * 10.0       # the body moves 10 px a frame
+    kp = _movenet_from(mp, shift=(0.0, 0.0))
+    kp[0, :, :2] += [2.0, 0.0]                         # MoveNet 2 px right of MediaPipe ...
+    kp[4, :, :2] += [6.0, 0.0]                         # ... then 6 px
+    kp[1:4] = np.nan
+    filled = fill_between(mp, kp, max_gap=4)
+    for i in (1, 2, 3):
+        np.testing.assert_allclose(filled[i, :, :2], mp[i, list(LANDMARK_IDS)] + [2.0 + i, 0.0])
+    assert np.isnan(fill_between(mp, kp, max_gap=3)[2]).all()  # gap too long: left alone
