@@ -143,3 +143,12 @@ def test_fill_between_adds_the_interpolated_difference_to_mediapipe():
     for i in (1, 2, 3):
         np.testing.assert_allclose(filled[i, :, :2], mp[i, list(LANDMARK_IDS)] + [2.0 + i, 0.0])
     assert np.isnan(fill_between(mp, kp, max_gap=3)[2]).all()  # gap too long: left alone
+
+
+@pytest.mark.parametrize("fps, stride", [(30, 1), (60, 1), (120, 1), (159, 1), (240, 3), (480, 6)])
+def test_movenet_runs_on_at_least_80_frames_per_second(fps, stride):
+    from posecheck.pose.refine import movenet_stride
+
+    times = np.arange(50) / fps
+    assert movenet_stride(times) == stride
+    assert movenet_stride(times[:1]) == 1
