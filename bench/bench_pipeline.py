@@ -25,8 +25,10 @@ on the 60 fps sample: 10 s of 240 fps slow motion, 2,400 frames, the issue's exa
 ``--memory`` also runs (c) on 10 s and 60 s loops of CLIP and prints the peak-RSS ratio.
 ``--modes full,fused,precise`` instead runs rounds of (a) and (b) for each pose mode
 (``--model``, docs/metrics.md §8), interleaved, and prints each mode's (b) and b/a side by
-side ((a) is always the bare MediaPipe loop of the mode's MediaPipe model, i.e. full); the
-default mode must keep b/a >= 1.0 (issue #17).
+side ((a) is always the bare MediaPipe full loop, the baseline of issue #17); the default
+mode must keep b/a >= 1.0. On a clip with its truth JSON next to it (and no ``--seconds``)
+it also prints each mode's knee / hip flexion MAE and events within tolerance
+(``tools/accuracy.py``; one more analysis per mode, not timed).
 """
 
 from __future__ import annotations
@@ -272,15 +274,33 @@ def compare_modes(args) -> int:
               f"{args.workers or 'auto'}  cores: {len(os.sched_getaffinity(0))}  rounds: "
               f"{args.repeat}  1-min load average at each round: "
               f"{', '.join(f'{x:.1f}' for x in loads)}")
-        print("| stage | frames/s | s | CPU s | b/a |")
-        print("|---|---|---|---|---|")
+        truth = Path(args.clip).with_suffix(".json")
+        acc = {m: mode_accuracy(args.clip, truth, m) for m in modes} \
+            if truth.exists() and not args.seconds else {}
+        print("| stage | frames/s | s | CPU s | b/a | knee MAE L / R | hip MAE L / R | events ±tol |")
+        print("|---|---|---|---|---|---|---|---|")
         print(f"| (a) bare MediaPipe full loop | {a:.1f} | {best[('bare', 'full')]['seconds']:.2f} "
-              f"| {best[('bare', 'full')]['cpu_seconds']:.2f} | 1.00 |")
+              f"| {best[('bare', 'full')]['cpu_seconds']:.2f} | 1.00 | | | |")
         for m in modes:
             r = best[("analyze", m)]
             print(f"| (b) analyze --model {m} | {fps[('analyze', m)]:.1f} | {r['seconds']:.2f} "
-                  f"| {r['cpu_seconds']:.2f} | {fps[('analyze', m)] / a:.2f} |")
+                  f"| {r['cpu_seconds']:.2f} | {fps[('analyze', m)] / a:.2f} | {acc.get(m, '| |')} |")
     return 0
+
+
+def mode_accuracy(clip: str, truth: Path, mode: str) -> str:
+    """Table cells 'knee L / R | hip L / R | events' of ``mode`` on a clip with truth
+    (:mod:`tools.accuracy`; one analysis, not timed)."""
+    from posecheck import analyze_video
+    from posecheck.config import Config, OutputConfig, PoseConfig
+    from tools.accuracy import angle_errors, event_errors
+
+    gt = json.loads(truth.read_text())
+    a = analyze_video(clip, Config(pose=PoseConfig(model=mode), output=OutputConfig(video=False)))
+    e = angle_errors(a, gt)
+    share = event_errors(a, gt)[0]
+    return (f"{e['knee L'][0]:.1f} / {e['knee R'][0]:.1f}° | {e['hip L'][0]:.1f} / "
+            f"{e['hip R'][0]:.1f}° | {share:.0f} %")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ MODEL_TEXT: dict[str, str] = {
     "precise": "MediaPipe full + MoveNet Thunder on the athlete's crop (slowest, most accurate)",
 }
 #: the default mode (chosen by measurement, docs/metrics.md §8)
-DEFAULT_MODEL = "full"
+DEFAULT_MODEL = "fused"
 #: who to analyse when several people are in view (see :mod:`posecheck.pose.choice`)
 ATHLETE_RULES = ("auto", "largest", "longest", "leftmost", "rightmost", "top", "bottom")
 
