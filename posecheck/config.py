@@ -18,7 +18,7 @@ MEDIAPIPE_VARIANTS = ("lite", "full", "heavy")
 #: ``None``); see :mod:`posecheck.pose.refine` and docs/metrics.md §8
 POSE_MODES: dict[str, tuple[str, str | None]] = {
     "lite": ("lite", None), "full": ("full", None), "heavy": ("heavy", None),
-    "fused": ("lite", "lightning"), "precise": ("full", "thunder"),
+    "fused": ("full", "lightning"), "precise": ("full", "thunder"),
 }
 MODEL_VARIANTS = tuple(POSE_MODES)
 #: what each mode is, for ``--help`` and the app
@@ -26,7 +26,7 @@ MODEL_TEXT: dict[str, str] = {
     "lite": "fastest (MediaPipe lite alone, least accurate)",
     "full": "MediaPipe full alone",
     "heavy": "MediaPipe heavy alone (slow)",
-    "fused": "MediaPipe lite + MoveNet Lightning on the athlete's crop",
+    "fused": "MediaPipe full + MoveNet Lightning on the athlete's crop",
     "precise": "MediaPipe full + MoveNet Thunder on the athlete's crop (slowest, most accurate)",
 }
 #: the default mode (chosen by measurement, docs/metrics.md §8)
@@ -58,8 +58,8 @@ class PoseConfig:
     Attributes:
         model: pose mode, one of :data:`MODEL_VARIANTS` (default :data:`DEFAULT_MODEL`):
             ``lite``, ``full``, ``heavy`` = that MediaPipe model alone; ``fused`` /
-            ``precise`` = MediaPipe lite / full plus MoveNet Lightning / Thunder on the
-            athlete's crop (:data:`POSE_MODES`).
+            ``precise`` = MediaPipe full plus MoveNet Lightning / Thunder on the athlete's
+            crop (:data:`POSE_MODES`).
         model_dir: directory with ``pose_landmarker_<variant>.task``; ``None`` = search
             ``$POSECHECK_MODEL_DIR``, the package's models, the user cache
             (:func:`posecheck.pose.models.resolve_model`).

@@ -119,7 +119,7 @@ def test_analyze_help_lists_every_pose_mode_and_the_default(capsys):
 
 
 def test_model_choice_reaches_the_config(monkeypatch, tmp_path):
-    """``--model fused`` selects MediaPipe lite + MoveNet Lightning (the CLI only passes the
+    """``--model fused`` selects MediaPipe full + MoveNet Lightning (the CLI only passes the
     name on); an unknown mode is a usage error."""
     import posecheck.pipeline as pl
     from posecheck.errors import UnreadableVideo
@@ -135,6 +135,6 @@ def test_model_choice_reaches_the_config(monkeypatch, tmp_path):
     clip.write_bytes(b"\0" * 64)
     assert main(["analyze", str(clip), "--model", "fused", "--quiet"]) == 2
     assert (seen["pose"].model, seen["pose"].mediapipe_model, seen["pose"].movenet_model) == \
-        ("fused", "lite", "lightning")
+        ("fused", "full", "lightning")
     proc = run_cli("analyze", clip, "--model", "movenet")
     assert proc.returncode == 2 and "invalid choice" in proc.stderr

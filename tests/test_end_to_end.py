@@ -39,7 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CLIPS = ["front_side_60fps", "back_kick_60fps"]
 MAE_BOUND_DEG = 13.5
 MIN_CORRELATION = 0.5
-MIN_GAIN_OVER_RAW_DEG = 2.0
+#: angles.csv vs its raw columns, mean over joints and legs: MediaPipe alone gains >= 2°
+#: (the table above: 3.3° and 4.3°); the fused default mode's raw keypoints are already closer (measured
+#: gain 1.0-1.5°, docs/metrics.md §8b), so it must still gain, by less
+MIN_GAIN_OVER_RAW_DEG = 2.0 if POSE_MODES[DEFAULT_MODEL][1] is None else 0.5
 
 
 @pytest.fixture(scope="module", params=CLIPS)
@@ -137,7 +140,8 @@ def test_angles_against_ground_truth(run, joint):
 
 
 def test_repair_and_filtering_beat_raw_mediapipe(run):
-    """angles.csv (swap repair + filtering) is closer to the truth than the raw columns."""
+    """angles.csv (swap repair + filtering) is closer to the truth than the raw columns
+    (the default mode's raw keypoints)."""
     name, out, _proc, truth = run
     a = _angles(out)
     gains = []
