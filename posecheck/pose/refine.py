@@ -19,10 +19,11 @@ Lightning, knee / hip flexion MAE): at 240 fps every 3rd frame (80 Hz) reads as 
 
 Why a second decode rather than a per-frame hook inside the pose pass: the pass stays
 untouched (the athlete is only known after all people have been tracked, so a hook would
-have to run MoveNet on every tracked person or on a guess). The price: the decode, ~2.5–3.5
-ms a frame at 720p on one core (docs/speed.md), next to ~7 ms (Lightning) / ~28 ms
-(Thunder) of MoveNet; the whole refinement made ``fused`` 1.12–1.29× the time of ``full``
-(``bench/bench_pipeline.py --modes full,fused``, shared machine, docs/metrics.md §8b).
+have to run MoveNet on every tracked person or on a guess). The price, measured on the
+720p sample (CPU time per frame, one thread, shared machine): the second decode with RGB
+conversion 3.0–4.1 ms, next to 9.5–10.4 ms for crop + Lightning and 31.5–32 ms for crop +
+Thunder; the whole refinement made ``fused`` 1.12–1.29× the time of ``full``
+(``bench/bench_pipeline.py --modes full,fused``, docs/metrics.md §8b).
 """
 
 from __future__ import annotations
