@@ -23,6 +23,12 @@ Usage:
 on the 60 fps sample: 10 s of 240 fps slow motion, 2,400 frames, the issue's example).
 ``--repeat R`` runs R rounds of (a), (b), (c) and keeps each stage's fastest run.
 ``--memory`` also runs (c) on 10 s and 60 s loops of CLIP and prints the peak-RSS ratio.
+``--modes full,fused,precise`` instead runs rounds of (a) and (b) for each pose mode
+(``--model``, docs/metrics.md §8), interleaved, and prints each mode's (b) and b/a side by
+side ((a) is always the bare MediaPipe full loop, the baseline of issue #17); the default
+mode must keep b/a >= 1.0. On a clip with its truth JSON next to it (and no ``--seconds``)
+it also prints each mode's knee / hip flexion MAE and events within tolerance
+(``tools/accuracy.py``; one more analysis per mode, not timed).
 """
 
 from __future__ import annotations
@@ -67,8 +73,9 @@ _STAGES = {
     "bare": r"""
 import time, cv2, mediapipe as mp
 from mediapipe.tasks.python import BaseOptions, vision
+from posecheck.config import POSE_MODES
 from posecheck.pose.models import resolve_model
-opts = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(resolve_model(MODEL))),
+opts = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(resolve_model(POSE_MODES[MODEL][0]))),
                                     running_mode=vision.RunningMode.VIDEO)
 c0 = os.times(); t0 = time.perf_counter(); n = 0
 with vision.PoseLandmarker.create_from_options(opts) as lm:
@@ -188,7 +195,10 @@ def main() -> int:
                     help="rounds of (a), (b), (c); each stage's best run is kept")
     ap.add_argument("--memory", action="store_true", help="peak RSS of (c) on a 10 s vs a 60 s clip")
     ap.add_argument("--no-cold", action="store_true", help="skip the numba cold-start runs")
+    ap.add_argument("--modes", help="comma-separated pose modes: (a) vs (b) of each, side by side")
     args = ap.parse_args()
+    if args.modes:
+        return compare_modes(args)
     with tempfile.TemporaryDirectory() as tmp:
         clip = args.clip
         if args.seconds:
@@ -237,6 +247,60 @@ def main() -> int:
                       f"frames/s, peak RSS {r['peak_rss_mb']:.0f} MB")
             print(f"  peak RSS 60 s / 10 s = {mem[60]['peak_rss_mb'] / mem[10]['peak_rss_mb']:.2f}")
     return 0
+
+
+def compare_modes(args) -> int:
+    """Rounds of (a) bare MediaPipe full and (b) analyze_video per mode, interleaved in a
+    rotating order; each stage's fastest run kept; b/a per mode."""
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = args.clip
+        if args.seconds:
+            clip = loop_clip(clip, args.seconds, Path(tmp) / f"loop{args.seconds:g}s.mp4",
+                             args.rate_factor)
+        for m in modes:  # warm numba's cache, ONNX Runtime's and the OS file cache
+            run_stage("analyze", clip, m, "", 1)
+        jobs = [("bare", "full")] + [("analyze", m) for m in modes]
+        runs: dict[tuple[str, str], list[dict]] = {j: [] for j in jobs}
+        loads = []
+        for r in range(args.repeat):
+            loads.append(os.getloadavg()[0])
+            for stage, m in jobs[r % len(jobs):] + jobs[:r % len(jobs)]:
+                runs[(stage, m)].append(run_stage(stage, clip, m, tmp, args.workers))
+        best = {j: min(rs, key=lambda x: x["seconds"]) for j, rs in runs.items()}
+        fps = {j: r["frames"] / r["seconds"] for j, r in best.items()}
+        a = fps[("bare", "full")]
+        print(f"clip: {args.clip}  frames: {best[('bare', 'full')]['frames']}  workers: "
+              f"{args.workers or 'auto'}  cores: {len(os.sched_getaffinity(0))}  rounds: "
+              f"{args.repeat}  1-min load average at each round: "
+              f"{', '.join(f'{x:.1f}' for x in loads)}")
+        truth = Path(args.clip).with_suffix(".json")
+        acc = {m: mode_accuracy(args.clip, truth, m) for m in modes} \
+            if truth.exists() and not args.seconds else {}
+        print("| stage | frames/s | s | CPU s | b/a | knee MAE L / R | hip MAE L / R | events ±tol |")
+        print("|---|---|---|---|---|---|---|---|")
+        print(f"| (a) bare MediaPipe full loop | {a:.1f} | {best[('bare', 'full')]['seconds']:.2f} "
+              f"| {best[('bare', 'full')]['cpu_seconds']:.2f} | 1.00 | | | |")
+        for m in modes:
+            r = best[("analyze", m)]
+            print(f"| (b) analyze --model {m} | {fps[('analyze', m)]:.1f} | {r['seconds']:.2f} "
+                  f"| {r['cpu_seconds']:.2f} | {fps[('analyze', m)] / a:.2f} | {acc.get(m, '| |')} |")
+    return 0
+
+
+def mode_accuracy(clip: str, truth: Path, mode: str) -> str:
+    """Table cells 'knee L / R | hip L / R | events' of ``mode`` on a clip with truth
+    (:mod:`tools.accuracy`; one analysis, not timed)."""
+    from posecheck import analyze_video
+    from posecheck.config import Config, OutputConfig, PoseConfig
+    from tools.accuracy import angle_errors, event_errors
+
+    gt = json.loads(truth.read_text())
+    a = analyze_video(clip, Config(pose=PoseConfig(model=mode), output=OutputConfig(video=False)))
+    e = angle_errors(a, gt)
+    share = event_errors(a, gt)[0]
+    return (f"{e['knee L'][0]:.1f} / {e['knee R'][0]:.1f}° | {e['hip L'][0]:.1f} / "
+            f"{e['hip R'][0]:.1f}° | {share:.0f} %")
 
 
 if __name__ == "__main__":

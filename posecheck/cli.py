@@ -12,8 +12,9 @@ import time
 from pathlib import Path
 
 from posecheck._version import __version__
-from posecheck.config import (ATHLETE_RULES, MODEL_VARIANTS, Config, KinematicsConfig,
-                              OutputConfig, PoseConfig, VideoConfig)
+from posecheck.config import (ATHLETE_RULES, DEFAULT_MODEL, MEDIAPIPE_VARIANTS, MODEL_TEXT,
+                              MODEL_VARIANTS, Config, KinematicsConfig, OutputConfig, PoseConfig,
+                              VideoConfig)
 from posecheck.errors import PosecheckError
 
 
@@ -94,6 +95,10 @@ def _norms_epilog() -> str:
     return "\n".join(lines)
 
 
+_MODEL_HELP = ("pose mode (default: %(default)s): "
+               + "; ".join(f"{m} = {MODEL_TEXT[m]}" for m in MODEL_VARIANTS))
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="posecheck", description="Sprint technique checker for side-view clips.")
     ap.add_argument("--version", action="version", version=f"posecheck {__version__}")
@@ -104,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
                         formatter_class=argparse.RawDescriptionHelpFormatter)
     an.add_argument("clip", type=Path, help="video file (.mp4, .mov, .m4v)")
     an.add_argument("--out", type=Path, help="output directory (default: <clip stem>_posecheck/ next to the clip)")
-    an.add_argument("--model", choices=MODEL_VARIANTS, default="full", help="pose model (default: full)")
+    an.add_argument("--model", choices=MODEL_VARIANTS, default=DEFAULT_MODEL, help=_MODEL_HELP)
     an.add_argument("--slowmo", type=_positive_float, metavar="F",
                     help="real-time factor of a slow-motion export, e.g. 8 for 240 fps played at 30 fps")
     an.add_argument("--height-m", type=float, metavar="M",
@@ -127,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("before", type=Path, help="the 'before' clip")
     cmp_.add_argument("after", type=Path, help="the 'after' clip")
     cmp_.add_argument("--out", type=Path, required=True, help="output directory")
-    cmp_.add_argument("--model", choices=MODEL_VARIANTS, default="full", help="pose model (default: full)")
+    cmp_.add_argument("--model", choices=MODEL_VARIANTS, default=DEFAULT_MODEL, help=_MODEL_HELP)
     cmp_.add_argument("--slowmo-before", type=_positive_float, metavar="F",
                       help="real-time factor of a slow-motion 'before' clip")
     cmp_.add_argument("--slowmo-after", type=_positive_float, metavar="F",
@@ -196,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="manage the offline pose models")
     msub = models.add_subparsers(dest="models_command", required=True)
     fetch = msub.add_parser("fetch", help="build a pose model (e.g. heavy) from the @mediapipe/pose npm package")
-    fetch.add_argument("variant", choices=MODEL_VARIANTS)
+    fetch.add_argument("variant", choices=MEDIAPIPE_VARIANTS)
     fetch.add_argument("--from", dest="tarball", type=Path, help="use a local @mediapipe/pose .tgz instead of running npm pack")
     fetch.add_argument("--dir", type=Path, help="model directory to write into")
     fetch.add_argument("--force", action="store_true", help="rebuild even if a valid model is present")
@@ -386,7 +391,7 @@ def _models(args: argparse.Namespace) -> int:
         path = models.fetch_model(args.variant, args.dir, args.tarball, force=args.force)
         print(f"{args.variant}: {path} (checksum OK)")
         return 0
-    for variant in MODEL_VARIANTS:
+    for variant in MEDIAPIPE_VARIANTS:
         try:
             print(f"{variant:<6} OK       {models.resolve_model(variant)}")
         except PosecheckError as exc:

@@ -11,7 +11,26 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MODEL_VARIANTS = ("lite", "full", "heavy")
+#: MediaPipe Pose Landmarker variants (``pose_landmarker_<variant>.task``)
+MEDIAPIPE_VARIANTS = ("lite", "full", "heavy")
+#: pose modes (``--model``): mode -> (MediaPipe variant that finds and tracks the people and
+#: supplies feet and face, MoveNet variant run on the athlete's crop and fused with it or
+#: ``None``); see :mod:`posecheck.pose.refine` and docs/metrics.md §8
+POSE_MODES: dict[str, tuple[str, str | None]] = {
+    "lite": ("lite", None), "full": ("full", None), "heavy": ("heavy", None),
+    "fused": ("full", "lightning"), "precise": ("full", "thunder"),
+}
+MODEL_VARIANTS = tuple(POSE_MODES)
+#: what each mode is, for ``--help`` and the app
+MODEL_TEXT: dict[str, str] = {
+    "lite": "fastest (MediaPipe lite alone, least accurate)",
+    "full": "MediaPipe full alone",
+    "heavy": "MediaPipe heavy alone (slow)",
+    "fused": "MediaPipe full + MoveNet Lightning on the athlete's crop",
+    "precise": "MediaPipe full + MoveNet Thunder on the athlete's crop (slowest, most accurate)",
+}
+#: the default mode (chosen by measurement, docs/metrics.md §8)
+DEFAULT_MODEL = "fused"
 #: who to analyse when several people are in view (see :mod:`posecheck.pose.choice`)
 ATHLETE_RULES = ("auto", "largest", "longest", "leftmost", "rightmost", "top", "bottom")
 
@@ -37,8 +56,11 @@ class PoseConfig:
     """Pose model settings.
 
     Attributes:
-        model: ``lite``, ``full`` (default) or ``heavy``.
-        model_dir: directory with ``pose_landmarker_<model>.task``; ``None`` = search
+        model: pose mode, one of :data:`MODEL_VARIANTS` (default :data:`DEFAULT_MODEL`):
+            ``lite``, ``full``, ``heavy`` = that MediaPipe model alone; ``fused`` /
+            ``precise`` = MediaPipe full plus MoveNet Lightning / Thunder on the athlete's
+            crop (:data:`POSE_MODES`).
+        model_dir: directory with ``pose_landmarker_<variant>.task``; ``None`` = search
             ``$POSECHECK_MODEL_DIR``, the package's models, the user cache
             (:func:`posecheck.pose.models.resolve_model`).
         min_detection_confidence, min_presence_confidence, min_tracking_confidence:
@@ -57,7 +79,7 @@ class PoseConfig:
             (:func:`posecheck.pose.choice.people_in_order`; ``posecheck batch --athlete all``).
     """
 
-    model: str = "full"
+    model: str = DEFAULT_MODEL
     model_dir: Path | None = None
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5
@@ -82,6 +104,16 @@ class PoseConfig:
         for name in ("min_detection_confidence", "min_presence_confidence", "min_tracking_confidence"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1]")
+
+    @property
+    def mediapipe_model(self) -> str:
+        """The MediaPipe variant this mode runs (``lite``, ``full`` or ``heavy``)."""
+        return POSE_MODES[self.model][0]
+
+    @property
+    def movenet_model(self) -> str | None:
+        """The MoveNet variant run on the athlete's crop (``None``: MediaPipe only)."""
+        return POSE_MODES[self.model][1]
 
 
 @dataclass(frozen=True)

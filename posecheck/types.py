@@ -94,7 +94,8 @@ class PoseSequence:
         world: (n_frames, 33, 3) float64 metres, hip-centred MediaPipe world landmarks.
         times: (n_frames,) float64 real seconds, strictly increasing.
         frame_size: (width, height) of the frames in pixels.
-        model: pose model variant, ``lite|full|heavy``.
+        model: pose mode that made it (:data:`posecheck.config.MODEL_VARIANTS`: ``lite``,
+            ``full``, ``heavy`` MediaPipe alone; ``fused``, ``precise`` with MoveNet).
         repeated: (n_frames,) bool, the frame repeats the picture of the one before it
             (:mod:`posecheck.video.repeats`); ``None`` = no frame does.
     """

@@ -103,3 +103,38 @@ def test_analyze_writes_only_posecheck_lines_on_stderr(tmp_path):
     assert any(p.startswith("pose") and "%" in p for p in pieces), err  # the bar was drawn
     foreign = [p for p in pieces if not _OWN_STDERR.match(p)]
     assert not foreign, foreign
+
+
+def test_analyze_help_lists_every_pose_mode_and_the_default(capsys):
+    import pytest
+    from posecheck.config import DEFAULT_MODEL, MODEL_TEXT, MODEL_VARIANTS
+
+    with pytest.raises(SystemExit):
+        main(["analyze", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert "{" + ",".join(MODEL_VARIANTS) + "}" in text
+    assert f"pose mode (default: {DEFAULT_MODEL})" in text
+    for mode in MODEL_VARIANTS:
+        assert f"{mode} = {' '.join(MODEL_TEXT[mode].split())}" in text
+
+
+def test_model_choice_reaches_the_config(monkeypatch, tmp_path):
+    """``--model fused`` selects MediaPipe full + MoveNet Lightning (the CLI only passes the
+    name on); an unknown mode is a usage error."""
+    import posecheck.pipeline as pl
+    from posecheck.errors import UnreadableVideo
+
+    seen = {}
+
+    def fake_analyze(path, config, progress=None):
+        seen["pose"] = config.pose
+        raise UnreadableVideo("stop here")
+
+    monkeypatch.setattr(pl, "analyze_video", fake_analyze)
+    clip = tmp_path / "c.mp4"
+    clip.write_bytes(b"\0" * 64)
+    assert main(["analyze", str(clip), "--model", "fused", "--quiet"]) == 2
+    assert (seen["pose"].model, seen["pose"].mediapipe_model, seen["pose"].movenet_model) == \
+        ("fused", "full", "lightning")
+    proc = run_cli("analyze", clip, "--model", "movenet")
+    assert proc.returncode == 2 and "invalid choice" in proc.stderr

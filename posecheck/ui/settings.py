@@ -11,13 +11,12 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
-from posecheck.config import (MODEL_VARIANTS, Config, KinematicsConfig, OutputConfig, PoseConfig,
+from posecheck.config import (DEFAULT_MODEL, MODEL_VARIANTS, Config, KinematicsConfig, OutputConfig, PoseConfig,
                               VideoConfig)
 from posecheck.types import VideoInfo
 
 #: Annotated-video heights offered in the app (None = the clip's own resolution).
 VIDEO_HEIGHTS: tuple[int | None, ...] = (720, 1080, None)
-DEFAULT_MODEL = "full"
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,7 @@ class Settings:
     """What the user chose.
 
     Attributes:
-        model: pose model variant (``lite``/``full``/``heavy``).
+        model: pose mode (:data:`posecheck.config.MODEL_VARIANTS`).
         slowmo_factor: real-time factor of a slow-motion clip (1 = real time).
         athlete_height_m: the athlete's standing height in metres, or ``None``; gives step
             length in metres.

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from posecheck.config import MODEL_VARIANTS
+from posecheck.config import MODEL_TEXT, MODEL_VARIANTS, POSE_MODES
 from posecheck.types import VideoInfo
 from posecheck.ui.settings import DEFAULT_MODEL, VIDEO_HEIGHTS, Settings, suggested_slowmo
 
-MODEL_TEXT = {
-    "lite": "lite – fastest",
-    "full": "full – balanced (recommended)",
-    "heavy": "heavy – most accurate, slowest",
-}
 ATHLETE_TEXT = {
     "auto": "automatic",
     "largest": "largest (nearest the camera)",
@@ -30,7 +25,7 @@ def _model_installed(variant: str) -> bool:
     from posecheck.pose.models import resolve_model
 
     try:
-        resolve_model(variant)
+        resolve_model(POSE_MODES[variant][0])
     except ModelMissing:
         return False
     return True
@@ -64,9 +59,10 @@ def settings_panel(info: VideoInfo | None = None, digest: str | None = None) -> 
     installed = {m: _model_installed(m) for m in MODEL_VARIANTS}
     model = sb.selectbox(
         "Pose model", MODEL_VARIANTS, index=MODEL_VARIANTS.index(DEFAULT_MODEL), key="model",
-        format_func=lambda m: MODEL_TEXT[m] + ("" if installed[m] else " (not installed)"),
-        help="The neural network that finds the body landmarks. 'lite' is about twice as "
-             "fast as 'full'; 'heavy' is more accurate on hard footage.")
+        format_func=lambda m: f"{m} – {MODEL_TEXT[m]}" + ("" if installed[m] else " (not installed)"),
+        help="The neural networks that find the body landmarks. MediaPipe finds and tracks "
+             "the people; 'fused' and 'precise' also run MoveNet on the athlete's crop for "
+             "hips, knees and ankles closer to the joint centres ('precise' is slower).")
     slowmo = sb.number_input(
         "Slow-motion factor", min_value=1.0, max_value=100.0, step=1.0,
         format="%g", key="slowmo",

@@ -93,7 +93,13 @@ def test_start_page(app_env):
     assert not at.exception
     assert at.title[0].value == "posecheck"
     assert "Upload a clip" in at.info[0].value
-    assert at.sidebar.selectbox(key="model").value == "full"
+    from posecheck.config import DEFAULT_MODEL, MODEL_VARIANTS
+
+    box = at.sidebar.selectbox(key="model")
+    assert box.value == DEFAULT_MODEL
+    assert len(box.options) == len(MODEL_VARIANTS)
+    for mode, label in zip(MODEL_VARIANTS, box.options):
+        assert label.startswith(f"{mode} – ")
     assert at.sidebar.number_input(key="slowmo").value == 1.0
 
 
