@@ -16,13 +16,18 @@ how much of it ``analyze_video`` pays.
 
 Usage:
     python bench/bench_pipeline.py [CLIP] [--seconds S [--rate-factor F]] [--model full] [--workers N]
-                                   [--repeat 1] [--memory] [--no-cold]
+                                   [--repeat 1] [--memory] [--no-cold] [--scene single|race|both]
+                                   [--race-seconds 20]
 
 ``--seconds S`` loops CLIP (remuxed, no re-encoding) into an S-second clip in /tmp first;
 ``--rate-factor F`` also puts its frames F x closer in time (``--seconds 10 --rate-factor 4``
 on the 60 fps sample: 10 s of 240 fps slow motion, 2,400 frames, the issue's example).
 ``--repeat R`` runs R rounds of (a), (b), (c) and keeps each stage's fastest run.
 ``--memory`` also runs (c) on 10 s and 60 s loops of CLIP and prints the peak-RSS ratio.
+``--scene race`` benchmarks the synthetic race instead of CLIP (``tools/synth/race.py``:
+several runners 70-250 px tall in adjacent lanes, elevated panning camera, 720p, 25 fps,
+``--race-seconds`` long; rendered once into ``$POSECHECK_BENCH_CACHE``, default
+``/tmp/posecheck-bench-cache``); ``--scene both`` prints CLIP's table, then the race's.
 """
 
 from __future__ import annotations
@@ -176,6 +181,19 @@ def loop_clip(src: str, seconds: float, dst: Path, rate_factor: int | Fraction =
     return str(dst)
 
 
+def race_clip(seconds: float) -> str:
+    """The cached race scene of ``seconds`` (rendered on first use; ~0.1 s per frame)."""
+    from dataclasses import replace
+
+    from tools.synth.race import RaceScene, cached_race
+
+    scene = RaceScene()
+    scene = replace(scene, athlete=replace(scene.athlete, seconds=seconds))
+    cache = os.environ.get("POSECHECK_BENCH_CACHE",
+                           str(Path(tempfile.gettempdir()) / "posecheck-bench-cache"))
+    return str(cached_race(scene, cache))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("clip", nargs="?", default=str(ROOT / "sample_videos" / "front_side_60fps.mp4"))
@@ -188,11 +206,26 @@ def main() -> int:
                     help="rounds of (a), (b), (c); each stage's best run is kept")
     ap.add_argument("--memory", action="store_true", help="peak RSS of (c) on a 10 s vs a 60 s clip")
     ap.add_argument("--no-cold", action="store_true", help="skip the numba cold-start runs")
+    ap.add_argument("--scene", choices=("single", "race", "both"), default="single",
+                    help="single: CLIP; race: the synthetic race; both: one after the other")
+    ap.add_argument("--race-seconds", type=float, default=20.0, help="length of the race scene")
     args = ap.parse_args()
+    if args.scene in ("single", "both"):
+        bench_clip(args, args.clip, args.seconds)
+    if args.scene in ("race", "both"):
+        print()
+        bench_clip(args, race_clip(args.race_seconds), None,
+                   label=f"synthetic race ({args.race_seconds:g} s, 25 fps, 1280x720)")
+    return 0
+
+
+def bench_clip(args: argparse.Namespace, src: str, seconds: float | None,
+               label: str | None = None) -> None:
+    """Run the stages on ``src`` (looped to ``seconds`` if given) and print the table."""
     with tempfile.TemporaryDirectory() as tmp:
-        clip = args.clip
-        if args.seconds:
-            clip = loop_clip(clip, args.seconds, Path(tmp) / f"loop{args.seconds:g}s.mp4",
+        clip = src
+        if seconds:
+            clip = loop_clip(clip, seconds, Path(tmp) / f"loop{seconds:g}s.mp4",
                              args.rate_factor)
         # warm numba's cache and the OS file cache so no stage pays a one-off cost
         run_stage("analyze", clip, args.model, "", 1)
@@ -204,7 +237,7 @@ def main() -> int:
                 stage_runs.append(run_stage(stage, clip, args.model, tmp, args.workers))
         results = {stage: min(rs, key=lambda r: r["seconds"]) for stage, rs in runs.items()}
         fps = {k: r["frames"] / r["seconds"] for k, r in results.items()}
-        print(f"clip: {args.clip}{f' looped to {args.seconds:g} s' if args.seconds else ''}{f' at {args.rate_factor}x its frame rate' if args.seconds and args.rate_factor > 1 else ''}  "
+        print(f"clip: {label or src}{f' looped to {seconds:g} s' if seconds else ''}{f' at {args.rate_factor}x its frame rate' if seconds and args.rate_factor > 1 else ''}  "
               f"model: {args.model}  frames: {results['bare']['frames']}  "
               f"workers: {args.workers or 'auto'}  cores: {len(os.sched_getaffinity(0))}")
         for k, label in (("bare", "(a) bare"), ("analyze", "(b) analyze"), ("export", "(c) export")):
@@ -229,14 +262,13 @@ def main() -> int:
         if args.memory:
             mem = {}
             for s in (10, 60):
-                c = loop_clip(args.clip, s, Path(tmp) / f"mem{s}.mp4")
+                c = loop_clip(src, s, Path(tmp) / f"mem{s}.mp4")
                 with tempfile.TemporaryDirectory() as out:
                     mem[s] = run_stage("export", c, args.model, out, args.workers)
             for s, r in mem.items():
                 print(f"  memory {s:>2} s clip: {r['frames']} frames, {r['frames'] / r['seconds']:.1f} "
                       f"frames/s, peak RSS {r['peak_rss_mb']:.0f} MB")
             print(f"  peak RSS 60 s / 10 s = {mem[60]['peak_rss_mb'] / mem[10]['peak_rss_mb']:.2f}")
-    return 0
 
 
 if __name__ == "__main__":
