@@ -234,10 +234,14 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
     total = info.frame_count
     workers = resolve_workers(cfg.workers, total)
 
+    def repair(track, index) -> None:  # the chosen athlete's light stretches, full path
+        pose.repair_track(track, index, path, info, cfg)
+
     def single_stream() -> PoseSequence:
         reader = video_io.iter_frames(path, info=info)
         return pose.estimate_sequence(reader, cfg, frame_size=(info.width, info.height),
-                                      total=total, progress=progress, notes=notes)
+                                      total=total, progress=progress, notes=notes,
+                                      repair=repair)
 
     if workers <= 1:
         return single_stream()
@@ -265,7 +269,7 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
     if progress is not None:
         progress(len(times), total)
     return pose.sequence_from_tracks(tracks, times, (info.width, info.height), cfg, notes,
-                                     repeated=repeated)
+                                     repeated=repeated, repair=lambda tr: repair(tr, index))
 
 
 def _disagree(prev: dict, cur: dict, start: int) -> bool:

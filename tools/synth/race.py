@@ -71,7 +71,7 @@ class RaceRunner:
 #: the default field: one runner overtakes the athlete from behind in the near lane, the
 #: athlete overtakes one in a far lane, one keeps pace two lanes out, one enters late
 DEFAULT_FIELD = (
-    RaceRunner(lane=1, start_m=-9.0, speed=10.4, style=0.8, phase=0.55,
+    RaceRunner(lane=1, start_m=-10.0, speed=11.2, style=0.8, phase=0.55,
                body=BodyShape(gender=1.0, muscle=0.9, weight=0.45, stature_m=1.88),
                look=Look(skin=(92, 62, 46), shirt=(200, 30, 30), shorts=(20, 20, 20),
                          shoes=(250, 200, 0))),
@@ -117,13 +117,16 @@ class RaceScene:
 
 
 def short_scene(seconds: float = 4.0, fps: float = 25.0) -> RaceScene:
-    """A few-second race for tests: the near-lane runner overtakes the athlete and the
-    athlete overtakes the far-lane runner inside the clip (same field, closer starts)."""
+    """A few-second race for tests, every other runner in a farther lane (so the followed
+    athlete is the largest and the one in view longest: the ``auto`` choice): the tall
+    runner overtakes the athlete one lane out, the athlete overtakes the runner two lanes
+    out, a third keeps pace three lanes out."""
     near, far, pace, _late = DEFAULT_FIELD
     return RaceScene(
         athlete=replace(RaceScene().athlete, seconds=seconds, fps=fps),
-        others=(replace(near, start_m=-3.5, speed=11.2), replace(far, start_m=2.5, speed=8.0),
-                replace(pace, start_m=4.0)),
+        others=(replace(near, lane=-1, start_m=-6.0, speed=12.0),
+                replace(far, lane=-2, start_m=3.0, speed=7.5),
+                replace(pace, lane=-3, start_m=4.0)),
         zoom=1.2)
 
 
