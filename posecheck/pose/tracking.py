@@ -436,7 +436,7 @@ class AthleteTracker:
                   whole_frame: bool = True) -> None:
         self._last_discovery = (row, t)
         self.stats["discoveries"] += 1
-        if active:  # back off while nobody new turns up (reset by _adopt)
+        if active and (whole_frame or self.tiles):  # back off while nobody new turns up (reset by _adopt)
             self._discovery_every = min(2 * self._discovery_every, budget.DISCOVERY_MAX_S)
         dets = []
         if whole_frame:
