@@ -8,12 +8,11 @@ cheapest cue that tells two runners apart is their clothes: each track keeps the
 of the person's torso (:func:`torso_colour`: the quadrilateral shoulders-hips, sampled at
 :data:`GRID` x :data:`GRID` points in its inner part, median), smoothed over frames. While
 another tracked person is near (:func:`crowded`), a result whose torso colour is farther
-than :data:`COLOUR_TOL` from the track's and nearer the other's (:func:`slid`) is the
-other person: the track's landmarker is
-dropped and, until the two are apart, the tracker takes among all poses the IMAGE
-landmarker finds on the region of interest the one of the same colour nearest the
-prediction (:func:`pick`) until the two are apart (on a frame where no such pose is found
-a new landmarker tries, its result checked the same way); then a new landmarker takes over.
+than :data:`COLOUR_TOL` from the track's is taken for the other person: the track's
+landmarker is dropped and, until the two are apart, the tracker takes among all poses the
+IMAGE landmarker finds on the region of interest the one of the same colour nearest the
+prediction (:func:`pick`; on a frame where there is none, a new landmarker tries, its result
+checked the same way); then a new landmarker takes over.
 
 The first-pose check's measures (:func:`completeness`, :func:`contains`) live here too.
 Nothing here imports posecheck's trackers (they import this module).
@@ -83,16 +82,6 @@ def crowded(center: np.ndarray, size: float, others: list[tuple]) -> list:
     """The others (predicted centre, size, colour) within :data:`CROWD` sizes of this
     person: their colours (None where unknown); empty when nobody is near."""
     return [col for c, s, col in others if np.linalg.norm(c - center) < CROWD * max(size, s)]
-
-
-def slid(ref: np.ndarray | None, colour: np.ndarray | None, near: list) -> bool:
-    """A result with torso ``colour`` for a track of colour ``ref`` (:func:`blend`) is
-    someone near instead (colours ``near``): not the track's colour and closer to one of
-    theirs. Unknown colours never count as a slide."""
-    if not known(ref) or colour is None or same_colour(ref, colour):
-        return False
-    own = float(np.linalg.norm(colour - ref[:3]))
-    return any(known(o) and float(np.linalg.norm(colour - o[:3])) < own for o in near)
 
 
 def pick(cands: list, pred: np.ndarray, size: float, ref: np.ndarray | None,
