@@ -46,7 +46,7 @@ from posecheck.types import N_LANDMARKS
 
 CONTENDER = 0.85         #: a track with this share of the best score might be the athlete
 KEEP = 0.7               #: ... and stays full until it falls below this share
-LIGHT_EVERY_S = 0.8      #: a light track is looked at this often
+LIGHT_EVERY_S = 0.4      #: a light track is looked at this often
 LIGHT_LOST_AFTER_S = 2.5 #: ... and becomes dormant after this long without a result
 LIGHT_FIRST_ROWS = 3     #: a light track is looked at on every frame until it has this many rows
 LOOK_MARGIN = 1.25       #: a look's ROI is this x a full track's (its prediction is older)
