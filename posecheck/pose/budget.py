@@ -29,9 +29,10 @@ full, paid only when the bet was wrong.
 
 Periodic discovery (zoomed tiles, the other large cost) backs off while it finds nobody
 new: every :data:`posecheck.pose.tracking.DISCOVERY_EVERY_S`, doubling up to
-:data:`DISCOVERY_MAX_S`, back to the start when someone new is found. It looks at the frame
-with the people already tracked painted out (:func:`mask_tracked`), so the IMAGE landmarker
-does not compute their landmarks again in every tile that holds them.
+:data:`DISCOVERY_MAX_S`, back to the start when someone new is found.
+(Painting the tracked people out of the frame before discovery, so the IMAGE landmarker
+does not compute their landmarks again in every tile, was tried and dropped: it also hides
+a runner partly behind a tracked one, who is then never found.)
 """
 
 from __future__ import annotations
@@ -114,21 +115,3 @@ def box_now(tr: Track, row: int, scale: float) -> tuple[float, float, float, flo
     x0, y0, x1, y1 = tr.last_det.bbox
     return x0 + dx, y0 + dy, x1 + dx, y1 + dy
 
-
-MASK_GREY = 127  #: what tracked people are painted with for discovery
-
-
-def mask_tracked(img: np.ndarray, tracks: list[Track], row: int, scale: float) -> np.ndarray:
-    """``img`` (the inference image, (H, W, 3) uint8) with every active track's box where it
-    is predicted on ``row`` (:func:`box_now`, 20 % wider and 10 % taller each side) painted
-    :data:`MASK_GREY`: a copy, or ``img`` itself when nobody is tracked."""
-    boxes = [box_now(t, row, scale) for t in tracks if t.active and t.last_det is not None]
-    if not boxes:
-        return img
-    out = img.copy()
-    for x0, y0, x1, y1 in boxes:
-        mx, my = 0.2 * (x1 - x0), 0.1 * (y1 - y0)
-        a, b = max(0, int((y0 - my) * scale)), max(0, int((y1 + my) * scale) + 1)
-        c, d = max(0, int((x0 - mx) * scale)), max(0, int((x1 + mx) * scale) + 1)
-        out[a:b, c:d] = MASK_GREY
-    return out

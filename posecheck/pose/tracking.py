@@ -438,7 +438,7 @@ class AthleteTracker:
         self.stats["discoveries"] += 1
         if active and (whole_frame or self.tiles):  # back off while nobody new turns up (reset by _adopt)
             self._discovery_every = min(2 * self._discovery_every, budget.DISCOVERY_MAX_S)
-        dets, img = [], budget.mask_tracked(img, active, row, self.scale)  # find new people only
+        dets = []
         if whole_frame:
             dets = [to_detection(p, 0, 0, self.iw, self.ih, self.scale)
                     for p in self._image_landmarker().detect(img, 0)]

@@ -108,9 +108,7 @@ def blob_frame(k: int, heights=(150, 120, 110, 100, 95)) -> np.ndarray:
 def blob_poses(rgb: np.ndarray) -> list[np.ndarray]:
     """Raw (33, 8) poses of the boxes fully inside ``rgb``, normalised to it, largest first."""
     h, w = rgb.shape[:2]
-    # background: the grey field, and the grey discovery paints over people it tracks
-    mask = ~(np.all(rgb == 90, axis=2) | np.all(rgb == budget.MASK_GREY, axis=2))
-    mask = mask.astype(np.uint8)
+    mask = np.any(rgb != 90, axis=2).astype(np.uint8)
     n, _lab, st, _c = cv2.connectedComponentsWithStats(mask)
     out = []
     for x, y, bw, bh, area in sorted(st[1:], key=lambda s: -s[4]):
@@ -188,14 +186,3 @@ def test_torso_colour_and_pick_keep_people_apart():
     assert crowded(np.zeros(2), 100.0, [(np.array([50.0, 0]), 80.0, ref)]) == [ref]
     assert crowded(np.zeros(2), 100.0, [(np.array([150.0, 0]), 80.0, ref)]) == []
 
-
-def test_discovery_sees_the_tracked_people_painted_out():
-    from posecheck.pose.tracking import Track, to_detection
-
-    img = blob_frame(0)
-    det = to_detection(blob_poses(img)[0], 0, 0, W, H)
-    tr = Track(tid=0, center=det.center, size=det.size, last_row=0, last_time=0.0)
-    tr.add(0, 0.0, det, 1.0)
-    masked = budget.mask_tracked(img, [tr], 0, 1.0)
-    assert len(blob_poses(masked)) == len(blob_poses(img)) - 1
-    assert budget.mask_tracked(img, [], 0, 1.0) is img
