@@ -16,7 +16,8 @@ how much of it ``analyze_video`` pays.
 
 Usage:
     python bench/bench_pipeline.py [CLIP] [--seconds S [--rate-factor F]] [--model full] [--workers N]
-                                   [--repeat 1] [--memory] [--no-cold]
+                                   [--repeat 1] [--memory] [--no-cold] [--scene single|race|both]
+                                   [--race-seconds 20]
 
 ``--seconds S`` loops CLIP (remuxed, no re-encoding) into an S-second clip in /tmp first;
 ``--rate-factor F`` also puts its frames F x closer in time (``--seconds 10 --rate-factor 4``
@@ -29,6 +30,10 @@ side ((a) is always the bare MediaPipe full loop, the baseline of issue #17); th
 mode must keep b/a >= 1.0. On a clip with its truth JSON next to it (and no ``--seconds``)
 it also prints each mode's knee / hip flexion MAE and events within tolerance
 (``tools/accuracy.py``; one more analysis per mode, not timed).
+``--scene race`` benchmarks the synthetic race instead of CLIP (``tools/synth/race.py``:
+several runners 70-250 px tall in adjacent lanes, elevated panning camera, 720p, 25 fps,
+``--race-seconds`` long; rendered once into ``$POSECHECK_BENCH_CACHE``, default
+``/tmp/posecheck-bench-cache``); ``--scene both`` prints CLIP's table, then the race's.
 """
 
 from __future__ import annotations
@@ -183,6 +188,19 @@ def loop_clip(src: str, seconds: float, dst: Path, rate_factor: int | Fraction =
     return str(dst)
 
 
+def race_clip(seconds: float) -> str:
+    """The cached race scene of ``seconds`` (rendered on first use; ~0.1 s per frame)."""
+    from dataclasses import replace
+
+    from tools.synth.race import RaceScene, cached_race
+
+    scene = RaceScene()
+    scene = replace(scene, athlete=replace(scene.athlete, seconds=seconds))
+    cache = os.environ.get("POSECHECK_BENCH_CACHE",
+                           str(Path(tempfile.gettempdir()) / "posecheck-bench-cache"))
+    return str(cached_race(scene, cache))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("clip", nargs="?", default=str(ROOT / "sample_videos" / "front_side_60fps.mp4"))
@@ -195,14 +213,31 @@ def main() -> int:
                     help="rounds of (a), (b), (c); each stage's best run is kept")
     ap.add_argument("--memory", action="store_true", help="peak RSS of (c) on a 10 s vs a 60 s clip")
     ap.add_argument("--no-cold", action="store_true", help="skip the numba cold-start runs")
+    ap.add_argument("--scene", choices=("single", "race", "both"), default="single",
+                    help="single: CLIP; race: the synthetic race; both: one after the other")
+    ap.add_argument("--race-seconds", type=float, default=20.0, help="length of the race scene")
     ap.add_argument("--modes", help="comma-separated pose modes: (a) vs (b) of each, side by side")
     args = ap.parse_args()
     if args.modes:
+        if args.scene == "race":
+            args.clip, args.seconds = race_clip(args.race_seconds), None
         return compare_modes(args)
+    if args.scene in ("single", "both"):
+        bench_clip(args, args.clip, args.seconds)
+    if args.scene in ("race", "both"):
+        print()
+        bench_clip(args, race_clip(args.race_seconds), None,
+                   label=f"synthetic race ({args.race_seconds:g} s, 25 fps, 1280x720)")
+    return 0
+
+
+def bench_clip(args: argparse.Namespace, src: str, seconds: float | None,
+               label: str | None = None) -> None:
+    """Run the stages on ``src`` (looped to ``seconds`` if given) and print the table."""
     with tempfile.TemporaryDirectory() as tmp:
-        clip = args.clip
-        if args.seconds:
-            clip = loop_clip(clip, args.seconds, Path(tmp) / f"loop{args.seconds:g}s.mp4",
+        clip = src
+        if seconds:
+            clip = loop_clip(clip, seconds, Path(tmp) / f"loop{seconds:g}s.mp4",
                              args.rate_factor)
         # warm numba's cache and the OS file cache so no stage pays a one-off cost
         run_stage("analyze", clip, args.model, "", 1)
@@ -214,7 +249,7 @@ def main() -> int:
                 stage_runs.append(run_stage(stage, clip, args.model, tmp, args.workers))
         results = {stage: min(rs, key=lambda r: r["seconds"]) for stage, rs in runs.items()}
         fps = {k: r["frames"] / r["seconds"] for k, r in results.items()}
-        print(f"clip: {args.clip}{f' looped to {args.seconds:g} s' if args.seconds else ''}{f' at {args.rate_factor}x its frame rate' if args.seconds and args.rate_factor > 1 else ''}  "
+        print(f"clip: {label or src}{f' looped to {seconds:g} s' if seconds else ''}{f' at {args.rate_factor}x its frame rate' if seconds and args.rate_factor > 1 else ''}  "
               f"model: {args.model}  frames: {results['bare']['frames']}  "
               f"workers: {args.workers or 'auto'}  cores: {len(os.sched_getaffinity(0))}")
         for k, label in (("bare", "(a) bare"), ("analyze", "(b) analyze"), ("export", "(c) export")):
@@ -239,14 +274,13 @@ def main() -> int:
         if args.memory:
             mem = {}
             for s in (10, 60):
-                c = loop_clip(args.clip, s, Path(tmp) / f"mem{s}.mp4")
+                c = loop_clip(src, s, Path(tmp) / f"mem{s}.mp4")
                 with tempfile.TemporaryDirectory() as out:
                     mem[s] = run_stage("export", c, args.model, out, args.workers)
             for s, r in mem.items():
                 print(f"  memory {s:>2} s clip: {r['frames']} frames, {r['frames'] / r['seconds']:.1f} "
                       f"frames/s, peak RSS {r['peak_rss_mb']:.0f} MB")
             print(f"  peak RSS 60 s / 10 s = {mem[60]['peak_rss_mb'] / mem[10]['peak_rss_mb']:.2f}")
-    return 0
 
 
 def compare_modes(args) -> int:

@@ -20,14 +20,13 @@ warnings then carry :func:`person_note`, which :func:`people_count` reads back.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from posecheck.config import ATHLETE_RULES
 
-if TYPE_CHECKING:
-    from posecheck.pose.tracking import Track
+# ``Track`` in annotations: posecheck.pose.tracking.Track, not imported (tracking imports
+# this module through posecheck.pose.budget)
 
 #: Rules accepted by ``PoseConfig.athlete`` / ``--athlete``.
 MIN_TRACK_FRAMES = 3
@@ -68,13 +67,7 @@ def choose_track(tracks: list[Track], rule: str = "auto") -> Track | None:
         sign = -1 if rule in ("leftmost", "top") else 1
         key = lambda tr: sign * s[id(tr)]["median_center_px"][axis]
     else:
-        score = {k: v["frames"] * v["median_height_px"] for k, v in s.items()}
-        moving = [(score[k], v["speed_heights_per_s"]) for k, v in s.items()
-                  if abs(v["speed_heights_per_s"]) > 0.5]
-        travel = np.sign(sum(w * v for w, v in moving)) if moving else 0.0
-        for k, v in s.items():
-            if travel and abs(v["speed_heights_per_s"]) > 0.5 and np.sign(v["speed_heights_per_s"]) != travel:
-                score[k] *= 0.25
+        score = _auto_scores(s)
         key = lambda tr: score[id(tr)]
     return max(tracks, key=key)
 
@@ -101,3 +94,20 @@ def people_count(warnings) -> int | None:
         if m:
             return int(m.group(2))
     return None
+
+
+def auto_scores(tracks: list[Track]) -> dict[int, float]:
+    """The ``auto`` rule's score of each track, keyed by ``id(track)``: frames tracked x
+    median box height (px), a quarter for a person moving against the others' travel."""
+    return _auto_scores({id(tr): track_summary(tr) for tr in tracks})
+
+
+def _auto_scores(s: dict) -> dict[int, float]:
+    score = {k: v["frames"] * v["median_height_px"] for k, v in s.items()}
+    moving = [(score[k], v["speed_heights_per_s"]) for k, v in s.items()
+              if abs(v["speed_heights_per_s"]) > 0.5]
+    travel = np.sign(sum(w * v for w, v in moving)) if moving else 0.0
+    for k, v in s.items():
+        if travel and abs(v["speed_heights_per_s"]) > 0.5 and np.sign(v["speed_heights_per_s"]) != travel:
+            score[k] *= 0.25
+    return score

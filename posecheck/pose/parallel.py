@@ -234,10 +234,14 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
     total = info.frame_count
     workers = resolve_workers(cfg.workers, total)
 
+    def repair(track, index) -> None:  # the chosen athlete's light stretches, full path
+        pose.repair_track(track, index, path, info, cfg)
+
     def single_stream() -> PoseSequence:
         reader = video_io.iter_frames(path, info=info)
         return pose.estimate_sequence(reader, cfg, frame_size=(info.width, info.height),
-                                      total=total, progress=progress, notes=notes)
+                                      total=total, progress=progress, notes=notes,
+                                      repair=repair)
 
     if workers <= 1:
         return single_stream()
@@ -265,7 +269,7 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
     if progress is not None:
         progress(len(times), total)
     return pose.sequence_from_tracks(tracks, times, (info.width, info.height), cfg, notes,
-                                     repeated=repeated)
+                                     repeated=repeated, repair=lambda tr: repair(tr, index))
 
 
 def _disagree(prev: dict, cur: dict, start: int) -> bool:
@@ -285,7 +289,7 @@ def _disagree(prev: dict, cur: dict, start: int) -> bool:
             if np.mean(same) < 0.5:
                 continue  # different people
             dist = np.linalg.norm(ta["dets"][ia, :, :2] - tb["dets"][ib, :, :2], axis=2).mean(axis=1)
-            if np.median(dist / np.maximum(ta["heights"][ia], 1.0)) > DISAGREE:
+            if np.isfinite(dist).any() and np.nanmedian(dist / np.maximum(ta["heights"][ia], 1.0)) > DISAGREE:
                 return True
     return False
 
@@ -341,14 +345,18 @@ def stitch(results: list[dict], plan: list[tuple[int, int, int]]):
 
 
 def _overlap_score(ta: dict, tb: dict, start: int) -> float:
-    """Frames of the lead-in where both tracks' boxes overlap (IoU > MATCH_IOU)."""
+    """Frames of the lead-in where both tracks' boxes overlap (IoU > MATCH_IOU; centres within half
+    a height on a light track's followed frames, which have no landmarks)."""
     from posecheck.pose.tracking import iou
 
     common, ia, ib = np.intersect1d(ta["index"], tb["index"][tb["index"] < start],
                                     return_indices=True)
     score = 0
     for i, j in zip(ia, ib):
-        if iou(_box(ta["dets"][i]), _box(tb["dets"][j])) > MATCH_IOU:
+        a, b = ta["dets"][i], tb["dets"][j]
+        if np.isnan(a[0, 0]) or np.isnan(b[0, 0]):  # a light track's followed frame: centres
+            score += np.linalg.norm(ta["centers"][i] - tb["centers"][j]) < 0.5 * max(ta["heights"][i], 1.0)
+        elif iou(_box(a), _box(b)) > MATCH_IOU:
             score += 1
     return float(score)
 

@@ -38,6 +38,9 @@ How one frame is processed (:class:`AthleteTracker`)
   landmarker starts afresh on the next frame (at most :data:`MAX_RESTARTS` times).
 * Tracks that converge on the same person (boxes overlapping by IoU > :data:`DUPLICATE_IOU`)
   are merged: the shorter one stops.
+* Only people who might be the athlete get landmarks on every frame; the others are looked
+  at a few times a second; discovery backs off (:mod:`posecheck.pose.budget`). Near
+  someone else a track keeps to its torso colour (:mod:`posecheck.pose.identity`).
 
 The athlete is chosen among the tracks by :mod:`posecheck.pose.choice`.
 """
@@ -51,6 +54,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from posecheck.pose import budget, identity
+from posecheck.pose.identity import CONTAINED, completeness, contains  # noqa: F401 (API)
 from posecheck.types import N_LANDMARKS
 
 INFER_MAX_SIDE = 1920      #: longer frames are scaled down to this long side for inference
@@ -67,7 +72,6 @@ TILES_PER_FRAME = 3        #: tiles searched per frame while nobody is tracked
 MIN_TILE = 160             #: frames whose short side is below 2x this are not tiled
 DUPLICATE_IOU = 0.5
 MORE_COMPLETE = 1.15       #: a first pose is replaced by one this much more complete
-CONTAINED = 0.7            #: ... whose box holds this share of the first pose's box
 MAX_RESTARTS = 3           #: at most this many landmarker restarts per track
 
 #: raw pose from a landmarker: (33, 8) = x_norm, y_norm, z_norm, visibility, presence,
@@ -189,15 +193,20 @@ class Track:
     centers: list = field(default_factory=list)     # (x, y) full-frame pixels
     heights: list = field(default_factory=list)     # box height, full-frame pixels
     times: list = field(default_factory=list)
+    full: bool = True                 # landmarks on every frame (else light, see budget)
+    light_next: float = -math.inf     # time of a light track's next look
+    light_gap: bool = False           # light since the last row: fill the frames between
+    colour: np.ndarray | None = None  # torso colour (RGB, frames seen), see identity
+    looking: bool = False             # picking by colour among all poses while crowded
 
     def predict(self, row: int) -> np.ndarray:
         return self.center + self.velocity * min(row - self.last_row, 30)
 
     def add(self, row: int, t: float, det: Detection, scale: float) -> None:
         c = det.center * scale
-        if self.rows and row > self.last_row:
-            step = (c - self.center) / (row - self.last_row)
-            self.velocity = 0.5 * self.velocity + 0.5 * step
+        if self.rows and row > self.last_row:  # over the last ~6 rows: noisy looks average out
+            k = max(-len(self.rows), -6)
+            self.velocity = (c - np.asarray(self.centers[k]) * scale) / (row - self.rows[k])
         self.center = c
         self.size = 0.7 * self.size + 0.3 * det.size * scale if self.rows else det.size * scale
         self.last_row, self.last_time = row, t
@@ -220,11 +229,12 @@ class AthleteTracker:
             poses; ``ms`` ignored); created on first use.
         max_people: at most this many tracks are followed at once.
         search: zoomed tile search (off: whole-frame discovery only).
+        rule: the athlete rule (``PoseConfig.athlete``): decides who gets full landmarks.
     """
 
     def __init__(self, frame_size: tuple[int, int], video_landmarker: Callable[[], object],
                  image_landmarker: Callable[[], object], max_people: int = 3,
-                 search: bool = True):
+                 search: bool = True, rule: str = "auto"):
         self.width, self.height = frame_size
         long_side = max(self.width, self.height)
         self.scale = min(1.0, INFER_MAX_SIDE / long_side) if long_side > 0 else 1.0
@@ -240,19 +250,26 @@ class AthleteTracker:
         self._next_tile = 0
         self._last_discovery: tuple[int, float] | None = None
         self._swept = False
+        self.rule, self.row_times, self._discovery_every = rule, [], DISCOVERY_EVERY_S
+        self._found = False  # someone started or came back on this frame (review who is full)
         self.stats = {"frames": 0, "roi_calls": 0, "discoveries": 0, "tile_calls": 0,
-                      "rejected_jumps": 0, "landmarkers_created": 0, "first_pose_checks": 0}
+                      "rejected_jumps": 0, "landmarkers_created": 0, "first_pose_checks": 0,
+                      "light_calls": 0, "crowded_calls": 0}
 
     # -- public -------------------------------------------------------------------------
     def process(self, row: int, time_s: float, ms: int, rgb: np.ndarray) -> None:
         """Feed frame ``row`` (full-size upright RGB) at ``ms`` (strictly increasing)."""
         self.stats["frames"] += 1
-        img = rgb
-        if self.scale < 1.0:
-            img = cv2.resize(rgb, (self.iw, self.ih), interpolation=cv2.INTER_AREA)
+        self.row_times.append(time_s)
+        img = rgb if self.scale >= 1.0 else cv2.resize(rgb, (self.iw, self.ih), interpolation=cv2.INTER_AREA)
         for tr in self.tracks:
-            if tr.active:
+            if tr.active and tr.full:
                 self._update(tr, row, time_s, ms, img)
+            elif tr.active and time_s >= tr.light_next:  # a light track's look
+                self.stats["light_calls"] += 1
+                found = self._look(tr, row, time_s, img)
+                tr.light_next = time_s + budget.LIGHT_EVERY_S * (len(tr.rows) >= budget.LIGHT_FIRST_ROWS or not found)
+                tr.active = found or time_s - tr.last_time <= budget.LIGHT_LOST_AFTER_S
         self._dedup(row)
         active = [t for t in self.tracks if t.active]
         scouted = False
@@ -281,9 +298,12 @@ class AthleteTracker:
             self._last_discovery = (row, time_s)  # a close-up: next check a second from now
         due = (not active or self._last_discovery is None
                or (row - self._last_discovery[0] >= DISCOVERY_MIN_FRAMES
-                   and time_s - self._last_discovery[1] >= DISCOVERY_EVERY_S))
+                   and time_s - self._last_discovery[1] >= self._discovery_every))
         if due:
             self._discover(row, time_s, img, active, whole_frame=not scouted)
+        if self._found or self.stats["frames"] % budget.REVIEW_EVERY == 0:
+            budget.review(self, time_s)  # who is full from the next frame on
+            self._found = False
 
     def close(self) -> None:
         for tr in self.tracks:
@@ -298,6 +318,14 @@ class AthleteTracker:
         if tr.rows and tr.last_row == row:
             return True  # started by discovery on this frame
         pred = tr.predict(row)
+        near = identity.crowded(pred, tr.size, [(o.predict(row), o.size, o.colour)
+                                                for o in self.tracks if o.active and o is not tr])
+        crowd = identity.known(tr.colour) and bool(near)
+        tr.looking = tr.looking and crowd
+        if tr.looking:  # its landmarker slid onto someone near: pick by colour until apart
+            tr.whole, self.stats["crowded_calls"] = False, self.stats["crowded_calls"] + 1
+            if self._look(tr, row, t, img, crowd=True):
+                return True  # (else a new landmarker tries, its result colour-checked)
         if tr.whole:
             x0, y0, w, h = 0, 0, self.iw, self.ih
         else:
@@ -305,8 +333,7 @@ class AthleteTracker:
         crop = img if (w, h) == (self.iw, self.ih) else np.ascontiguousarray(img[y0:y0 + h, x0:x0 + w])
         fresh = tr.landmarker is None
         if fresh:
-            tr.landmarker = self._new_video()
-            tr.last_ms = -1
+            tr.landmarker, tr.last_ms = self._new_video(), -1
             self.stats["landmarkers_created"] += 1
         ms = max(ms, tr.last_ms + 1)
         tr.last_ms = ms
@@ -317,17 +344,22 @@ class AthleteTracker:
             cand = to_detection(poses[0], x0, y0, w, h, self.scale)
             off = np.linalg.norm(cand.center * self.scale - pred)
             ratio = cand.size * self.scale / max(tr.size, 1.0)
-            if off <= MAX_JUMP * max(tr.size, MIN_ROI / ROI_MARGIN) and 0.4 < ratio < 2.5:
+            colour = identity.torso_colour(img, cand.xy * self.scale)
+            if (off <= MAX_JUMP * max(tr.size, MIN_ROI / ROI_MARGIN) and 0.4 < ratio < 2.5
+                    and (not crowd or identity.same_colour(tr.colour, colour))):
                 det = cand
+                tr.colour = identity.blend(tr.colour, colour)
             else:  # the crop's landmarker latched onto someone else: start it afresh
                 self.stats["rejected_jumps"] += 1
                 self._drop_landmarker(tr)
+                tr.looking = crowd
         if det is not None:
             better = self._more_complete(det, crop, x0, y0, w, h) if fresh else None
             if better is not None and tr.restarts < MAX_RESTARTS:
                 tr.restarts += 1
                 det = better
                 self._drop_landmarker(tr)  # it follows the partial pose: start afresh
+            budget.fill_gap(tr, row, det, self.row_times)
             tr.add(row, t, det, self.scale)
             return True
         if tr.whole:  # lost on the whole frame: re-acquire on a crop (and stay zoomed in)
@@ -337,6 +369,23 @@ class AthleteTracker:
             tr.active = False
             self._drop_landmarker(tr)
         return False
+
+    def _look(self, tr: Track, row: int, t: float, img: np.ndarray, crowd: bool = False) -> bool:
+        """The IMAGE landmarker on the track's ROI; the pose of the same colour nearest the
+        prediction (:func:`identity.pick`) continues the track."""
+        pred = tr.predict(row)
+        x0, y0, w, h = roi_for(pred, budget.LOOK_MARGIN * tr.size, self.iw, self.ih)
+        poses = self._image_landmarker().detect(np.ascontiguousarray(img[y0:y0 + h, x0:x0 + w]), 0)
+        cands = [to_detection(p, x0, y0, w, h, self.scale) for p in poses]
+        cols = [identity.torso_colour(img, c.xy * self.scale) for c in cands]
+        k = identity.pick(cands, pred / self.scale, tr.size / self.scale, tr.colour, cols,
+                          MAX_JUMP * max(tr.size, MIN_ROI / ROI_MARGIN) / self.scale, crowd)
+        if k is None:
+            return False
+        budget.fill_gap(tr, row, cands[k], self.row_times)
+        tr.add(row, t, cands[k], self.scale)
+        tr.colour = identity.blend(tr.colour, cols[k])
+        return True
 
     def _more_complete(self, det: Detection, crop: np.ndarray, x0: int, y0: int, w: int,
                        h: int) -> Detection | None:
@@ -387,6 +436,8 @@ class AthleteTracker:
                   whole_frame: bool = True) -> None:
         self._last_discovery = (row, t)
         self.stats["discoveries"] += 1
+        if active and (whole_frame or self.tiles):  # back off while nobody new turns up (reset by _adopt)
+            self._discovery_every = min(2 * self._discovery_every, budget.DISCOVERY_MAX_S)
         dets = []
         if whole_frame:
             dets = [to_detection(p, 0, 0, self.iw, self.ih, self.scale)
@@ -430,7 +481,7 @@ class AthleteTracker:
     def _adopt(self, d: Detection, row: int, t: float) -> Track | None:
         box = d.bbox
         for tr in self.tracks:
-            if tr.active and tr.last_det is not None and iou(box, tr.last_det.bbox) > 0.2:
+            if tr.active and tr.last_det is not None and iou(box, budget.box_now(tr, row, self.scale)) > 0.2:
                 return None  # already tracked
         c, s = d.center * self.scale, d.size * self.scale
         best, best_off = None, math.inf
@@ -447,23 +498,10 @@ class AthleteTracker:
             self.tracks.append(best)
         else:
             best.velocity = np.zeros(2)
-        best.active = True
+        best.active, best.full, best.light_gap = True, True, False
         best.add(row, t, d, self.scale)
+        self._discovery_every, self._found = DISCOVERY_EVERY_S, True  # look again soon
         return best
-
-
-def completeness(d: Detection) -> float:
-    """Box height (pixels) x mean landmark visibility: a partial or collapsed pose of the
-    same person is shorter and less visible (measured 332 px x 0.72 against 413 x 0.85)."""
-    return d.height * float(np.nanmean(d.visibility))
-
-
-def contains(outer: tuple, inner: tuple) -> bool:
-    """Most (≥ :data:`CONTAINED`) of box ``inner`` lies inside box ``outer`` (x0, y0, x1, y1)."""
-    ix = max(0.0, min(outer[2], inner[2]) - max(outer[0], inner[0]))
-    iy = max(0.0, min(outer[3], inner[3]) - max(outer[1], inner[1]))
-    area = max((inner[2] - inner[0]) * (inner[3] - inner[1]), 1e-9)
-    return ix * iy >= CONTAINED * area
 
 
 def _covers(tr: Track, x0: int, y0: int, w: int, h: int) -> bool:

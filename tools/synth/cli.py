@@ -132,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     add_param_args(s)
     s.add_argument("--out", required=True, help="output .json")
     _add_run_args(s)
+    rc = sub.add_parser("race", help="render a race scene: several runners, elevated panning camera")
+    rc.add_argument("--seconds", type=float, default=20.0)
+    rc.add_argument("--fps", type=float, default=25.0, choices=[25.0, 30.0])
+    rc.add_argument("--short", action="store_true", help="the few-second test scene")
+    rc.add_argument("--out", required=True, help="output .mp4 (JSON goes next to it)")
     e = sub.add_parser("evaluate", help="run MediaPipe on a clip and compare with its JSON")
     e.add_argument("clip")
     e.add_argument("--model", default="posecheck/pose/model_files/pose_landmarker_full.task")
@@ -144,6 +149,18 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         gt = render_clip(params_from_args(a), a.out, crf=a.crf, progress=True,
                          ground_truth=_run(a))
+        print(f"wrote {a.out} and its .json: {gt.params.n_frames} frames in "
+              f"{time.perf_counter() - t0:.1f} s")
+    elif a.cmd == "race":
+        from dataclasses import replace
+
+        from .race import RaceScene, render_race, short_scene
+
+        scene = short_scene(a.seconds, a.fps) if a.short else RaceScene()
+        if not a.short:
+            scene = replace(scene, athlete=replace(scene.athlete, seconds=a.seconds, fps=a.fps))
+        t0 = time.perf_counter()
+        gt = render_race(scene, a.out, progress=True)
         print(f"wrote {a.out} and its .json: {gt.params.n_frames} frames in "
               f"{time.perf_counter() - t0:.1f} s")
     elif a.cmd == "simulate":
