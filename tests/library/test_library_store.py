@@ -83,7 +83,7 @@ def test_add_find_sessions_and_history_json(tmp_path):
         assert alice[1]["score"] == 40.0 and alice[1]["verdict"] == "back-side"
         assert alice[0]["date"] == (T0 + timedelta(days=7)).isoformat()
         assert alice[0]["key_metrics"]["thigh_at_peak_knee_deg"] == 12.5
-        assert alice[0]["settings"]["pose"]["model"] == "full"
+        assert alice[0]["settings"]["pose"]["model"] == PoseConfig().model   # the default mode
         found = lib.find(f"{2:064x}", settings_key(Config()))
         assert found["id"] == sid and found["athlete"] == "alice"
         assert lib.find(f"{2:064x}", settings_key(Config()), person=1) is None
