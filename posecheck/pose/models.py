@@ -106,16 +106,23 @@ def resolve_model(variant: str, model_dir: Path | None = None) -> Path:
         ModelMissing: no such file in the searched directories, or its checksum is wrong;
             the message names the command that fixes it.
     """
-    name = model_filename(variant)
     fix = f"run: posecheck models fetch {variant}"
+    return _find_verified(model_filename(variant), MODEL_SHA256[variant], model_dir,
+                          f"{fix} --force", f"pose model '{variant}'", fix)
+
+
+def _find_verified(name: str, sha256: str, model_dir: Path | None, corrupt_fix: str,
+                   what: str, missing_fix: str) -> Path:
+    """The first file ``name`` in :func:`candidate_dirs` whose SHA-256 is ``sha256``;
+    :class:`ModelMissing` (one line ending in the fix) if it is missing or corrupt."""
     for d in candidate_dirs(model_dir):
         path = d / name
         if path.is_file():
-            if file_sha256(path) != MODEL_SHA256[variant]:
-                raise ModelMissing(f"pose model {path} is corrupt (checksum mismatch); {fix} --force")
+            if file_sha256(path) != sha256:
+                raise ModelMissing(f"pose model {path} is corrupt (checksum mismatch); {corrupt_fix}")
             return path
     where = ", ".join(str(d) for d in candidate_dirs(model_dir))
-    raise ModelMissing(f"pose model '{variant}' not found (looked in {where}); {fix}")
+    raise ModelMissing(f"{what} not found (looked in {where}); {missing_fix}")
 
 
 def fetch_model(variant: str, dest: Path | None = None, tarball: Path | None = None,
@@ -156,11 +163,4 @@ def resolve_movenet(variant: str, model_dir: Path | None = None) -> Path:
         raise ValueError(f"MoveNet variant must be one of {', '.join(MOVENET_VARIANTS)}, not {variant!r}")
     name = f"movenet_{variant}.onnx"
     fix = "reinstall posecheck, or rebuild it with: python tools/build_movenet.py"
-    for d in candidate_dirs(model_dir):
-        path = d / name
-        if path.is_file():
-            if file_sha256(path) != MOVENET_SHA256[variant]:
-                raise ModelMissing(f"pose model {path} is corrupt (checksum mismatch); {fix}")
-            return path
-    where = ", ".join(str(d) for d in candidate_dirs(model_dir))
-    raise ModelMissing(f"pose model {name} not found (looked in {where}); {fix}")
+    return _find_verified(name, MOVENET_SHA256[variant], model_dir, fix, f"pose model {name}", fix)
