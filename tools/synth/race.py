@@ -45,7 +45,7 @@ from .camera import CameraPath, _look
 from .groundtruth import write_json
 from .motion import SprintCycle
 from .params import CameraParams, Look, SprintParams
-from .render import SUN, _box_blur, _x264_determinism
+from .render import SUN, _box_blur, _x264_determinism, init_buffers, texture_gain
 from .simulation import GroundTruth, _body_cache, _events_and_strides, _ground_truth, project
 
 LANE_W = 1.22
@@ -237,17 +237,11 @@ class RaceRenderer:
         self.looks = []
         for a in actors:
             vcol, vtex, _region = vertex_colours(a.body, a.look)
-            tex = a.body.texture.astype(np.float32)
-            tex = np.clip(1.0 + 0.7 * (tex / tex.mean() - 1.0), 0.55, 1.45).astype(np.float32)
+            tex = texture_gain(a.body)
             self.looks.append((vcol, vtex, tex, a.body.faces.astype(np.int64),
                                a.body.face_uv.astype(np.int64), a.body.uvs.astype(np.float64),
                                a.body.skin_idx[:, 0].astype(np.int16)))
-        self.img = np.zeros((self.Hs, self.Ws, 3), np.float32)
-        self.ground = np.zeros((self.Hs, self.Ws), np.float32)
-        self.zbuf = np.zeros((self.Hs, self.Ws), np.float64)
-        self.idbuf = np.zeros((self.Hs, self.Ws), np.int16)
-        self.shadow = np.zeros((self.Hs, self.Ws), np.float32)
-        self.seed = int(p.seed) & 0x7FFF
+        init_buffers(self, p)
 
     def frame(self, i: int) -> np.ndarray:
         """Render frame ``i`` -> (H, W, 3) uint8 RGB."""

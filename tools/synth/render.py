@@ -27,6 +27,25 @@ _OWN = {"hip": ("thigh", "pelvis"), "knee": ("thigh", "shank"), "ankle": ("shank
         "wrist": ("forearm", "hand")}
 
 
+def texture_gain(body) -> np.ndarray:
+    """Per-texel brightness gain of the body's texture, normalised to mean 1 and softened
+    (float32, clipped to [0.55, 1.45])."""
+    tex = body.texture.astype(np.float32)
+    tex = tex / tex.mean()
+    return np.clip(1.0 + 0.7 * (tex - 1.0), 0.55, 1.45).astype(np.float32)
+
+
+def init_buffers(r, p) -> None:
+    """The reusable per-frame buffers of a renderer ``r`` (its ``Hs`` × ``Ws`` supersampled
+    size set) and its noise seed from params ``p``."""
+    r.img = np.zeros((r.Hs, r.Ws, 3), np.float32)
+    r.ground = np.zeros((r.Hs, r.Ws), np.float32)
+    r.zbuf = np.zeros((r.Hs, r.Ws), np.float64)
+    r.idbuf = np.zeros((r.Hs, r.Ws), np.int16)
+    r.shadow = np.zeros((r.Hs, r.Ws), np.float32)
+    r.seed = int(p.seed) & 0x7FFF
+
+
 class Renderer:
     """Renders the frames of one :class:`GroundTruth` (reusable buffers)."""
 
@@ -37,19 +56,12 @@ class Renderer:
         self.Hs, self.Ws = p.height * self.ss, p.width * self.ss
         body = gt.body
         self.vcol, self.vtex, self.region = vertex_colours(body, p.look)
-        tex = body.texture.astype(np.float32)
-        tex = tex / tex.mean()
-        self.tex = np.clip(1.0 + 0.7 * (tex - 1.0), 0.55, 1.45).astype(np.float32)
+        self.tex = texture_gain(body)
         self.faces = body.faces.astype(np.int64)
         self.face_uv = body.face_uv.astype(np.int64)
         self.uvs = body.uvs.astype(np.float64)
         self.vseg = body.skin_idx[:, 0].astype(np.int16)
-        self.img = np.zeros((self.Hs, self.Ws, 3), np.float32)
-        self.ground = np.zeros((self.Hs, self.Ws), np.float32)
-        self.zbuf = np.zeros((self.Hs, self.Ws), np.float64)
-        self.idbuf = np.zeros((self.Hs, self.Ws), np.int16)
-        self.shadow = np.zeros((self.Hs, self.Ws), np.float32)
-        self.seed = int(p.seed) & 0x7FFF
+        init_buffers(self, p)
 
     def frame(self, i: int) -> np.ndarray:
         """Render frame ``i`` -> (H, W, 3) uint8 RGB; fills ``self.idbuf`` (segment ids)."""
