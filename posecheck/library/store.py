@@ -28,6 +28,7 @@ import json
 import os
 import sqlite3
 import sys
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -117,6 +118,23 @@ def default_library_path() -> Path:
     return base / "posecheck" / LIBRARY_FILE
 
 
+def _retry_while_busy(step, timeout_s: float = BUSY_TIMEOUT_S) -> None:
+    """Run ``step()``; while it fails with SQLite's "locked"/"busy" error, wait (growing
+    from 5 ms to 0.2 s) and run it again, for up to ``timeout_s`` seconds in all."""
+    deadline = time.monotonic() + timeout_s
+    wait = 0.005
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            message = str(exc).lower()
+            if ("locked" not in message and "busy" not in message) or time.monotonic() > deadline:
+                raise
+        time.sleep(wait)
+        wait = min(2 * wait, 0.2)
+
+
 class Library:
     """An open library file (see the module docstring); use as a context manager or
     :meth:`close`. One connection per object and thread; open one per process."""
@@ -131,14 +149,21 @@ class Library:
             raise LibraryError(f"cannot open the library {self.path}: {exc}") from None
         self._db.row_factory = sqlite3.Row
         try:
-            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._migrate()
+            _retry_while_busy(self._set_up)
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise LibraryError(f"{self.path} is not a posecheck library ({exc})") from None
+
+    def _set_up(self) -> None:
+        self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        # Switching a new file to WAL, and opening while another connection recovers or
+        # cleans up the WAL, can fail with "database is locked" at once, without SQLite's
+        # busy handler waiting: hence the retry around the whole set-up.
+        if self._db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
 
     def __enter__(self) -> "Library":
         return self

@@ -195,3 +195,30 @@ def test_trend_data_and_chart(tmp_path):
     assert "#FF8C00" in str(spec) and "#1E90FF" in str(spec)
     with pytest.raises(ValueError):
         trend_chart(rows, "nonsense")
+
+
+def test_set_up_is_retried_while_the_file_is_busy_and_other_errors_pass_through():
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise sqlite3.OperationalError("database is locked")
+
+    store._retry_while_busy(flaky, timeout_s=5.0)
+    assert len(calls) == 3
+
+    def broken():
+        calls.append(1)
+        raise sqlite3.OperationalError("no such table: sessions")
+
+    calls.clear()
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        store._retry_while_busy(broken, timeout_s=5.0)
+    assert len(calls) == 1  # not retried
+
+    def always_locked():
+        raise sqlite3.OperationalError("database is locked")
+
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        store._retry_while_busy(always_locked, timeout_s=0.05)  # gives up after the timeout
