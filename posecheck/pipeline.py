@@ -138,10 +138,10 @@ def assess_strides(pose: PoseSequence, kin, strides, slowed: bool = False, start
     strides = label_phases(strides)
     warns = kinematics_warnings(pose, kin, strides)
     phase, counts = clip_phase(strides, slowed)
-    summary = summarise(strides, float(kin.leg_swapped.mean()) if pose.n_frames else 0.0,
-                        len(warns), pose.model, phase, counts)
-    summary = replace(summary, start=start)
     frame_s = 1.0 / kin.sampling_rate_hz if kin.sampling_rate_hz > 0 else 0.0
+    summary = summarise(strides, float(kin.leg_swapped.mean()) if pose.n_frames else 0.0,
+                        len(warns), pose.model, phase, counts, frame_s=frame_s)
+    summary = replace(summary, start=start)
     summary = replace(summary, left_right={**left_right(judged(strides) or strides, frame_s),
                                            **cadence_by_leg(summary.cadence, frame_s)},
                       hamstring=hamstring_by_leg(judged(strides) or strides))

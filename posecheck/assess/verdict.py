@@ -166,18 +166,19 @@ def _key_metrics(strides) -> dict:
 
 def summarise(strides: tuple[Stride, ...], swap_rate: float = 0.0, n_quality_warnings: int = 0,
               model: str = "full", phase: str = "max_velocity",
-              phase_strides: dict | None = None) -> Summary:
+              phase_strides: dict | None = None, frame_s: float = 0.0) -> Summary:
     """The clip's style verdict from its judged strides (module docstring).
 
     Confidence (0–1; high ≥ 0.7, medium ≥ 0.4): 0.3 + 0.7 · |2P − 1| (P = index / 100:
     how clearly the model's error allows the call), × min(1, strides / 6), × the share of
     strides whose own index is on the clip's side (for a front- or back-side call), ×
     (1 − 2 · leg-swap rate, ≥ 0.3), × 0.85 per quality warning. ``phase``: the clip's phase;
-    only ``max_velocity`` clips get a verdict."""
+    only ``max_velocity`` clips get a verdict. ``frame_s``: the frame interval (s), for the
+    step-frequency fit (:func:`steady_cadence`)."""
     counts = dict(phase_strides or {})
     mv = judged(strides)
     key = _key_metrics(mv if mv else strides)
-    cadence = steady_cadence(mv, phase)
+    cadence = steady_cadence(mv, phase, frame_s)
     if cadence is not None:
         key["step_frequency_hz"] = {"value": round(cadence.step_frequency_hz, 4),
                                     "unit": KEY_METRICS["step_frequency_hz"]}
@@ -208,12 +209,13 @@ def summarise(strides: tuple[Stride, ...], swap_rate: float = 0.0, n_quality_war
                    **extra)
 
 
-def steady_cadence(strides, phase: str) -> Cadence | None:
-    """The step timing fitted to the touchdowns of ``strides`` (:mod:`posecheck.gait.cadence`)
-    when the clip runs steadily (``max_velocity`` or ``not_sprinting``), else ``None``."""
+def steady_cadence(strides, phase: str, frame_s: float = 0.0) -> Cadence | None:
+    """The step timing fitted to the touchdowns of ``strides`` (:mod:`posecheck.gait.cadence`;
+    ``frame_s`` the frame interval, s) when the clip runs steadily (``max_velocity`` or
+    ``not_sprinting``), else ``None``."""
     if phase not in ("max_velocity", "not_sprinting") or not strides:
         return None
-    return fit_cadence([s.touchdown_s for s in strides], [s.side for s in strides])
+    return fit_cadence([s.touchdown_s for s in strides], [s.side for s in strides], frame_s)
 
 
 def typical(strides, name: str) -> Stride | None:
