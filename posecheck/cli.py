@@ -246,9 +246,9 @@ def _analyze(args: argparse.Namespace) -> int:
         print(f"phase: {PHASE_WORDS.get(summary.phase, summary.phase)}"
               + (f" ({counts} strides)" if shown else ""))
         if summary.cadence:
-            c = summary.cadence
-            print(f"step frequency: {c['step_frequency_hz']:.2f} steps/s (a line through "
-                  f"{c['n_touchdowns']} touchdowns, ±{c['standard_error_pct']:.1f} %)")
+            from posecheck.report.review_data import cadence_text
+
+            print(cadence_text(summary.cadence))
         if summary.verdict != "unknown":
             print(f"style: {summary.verdict.upper()} style (front-side index "
                   f"{summary.score:.0f}/100, confidence {summary.confidence_label}, "

@@ -145,8 +145,8 @@ def _verdict_html(analysis: Analysis, frames: bool = True) -> str:
             f"<span>Max-velocity strides <b>{v['n_strides']}</b></span></div>"
             f"<div class='sub'>Phase: {_e(v['phase'])}. A style, not a grade: no front- or "
             f"back-side variable is related to top speed (Haugen et al. 2018).</div>"
-            + (f"<div class='sub'>{_e(v['start'][:1].upper() + v['start'][1:])}.</div>"
-               if v["start"] else "") + "</div>")
+            + "".join(f"<div class='sub'>{_e(line[:1].upper() + line[1:])}.</div>"
+                      for line in (v["start"], v["cadence"]) if line) + "</div>")
     cues = []
     n = analysis.pose.n_frames
     for i, c in enumerate(analysis.cues, start=1):

@@ -101,6 +101,7 @@ def verdict_view(analysis: Analysis) -> dict:
         "confidence_label": label.capitalize(), "confidence_pct": f"{conf:.0%}",
         "n_strides": int(getattr(s, "n_strides", 0) or 0) if s is not None else 0,
         "start": start_text(getattr(s, "start", None) if s is not None else None),
+        "cadence": cadence_text(getattr(s, "cadence", None) if s is not None else None),
     }
 
 
@@ -125,6 +126,18 @@ def start_text(start) -> str:
             f"out of the blocks at {d['block_exit_s']:.2f} s; no step is counted in the blocks "
             f"(set knees ≈ 90° front, 130° rear in Harland & Steele 1997; sprinters use a wide "
             f"range, so the set is shown, not judged)")
+
+
+def cadence_text(cadence: dict | None) -> str:
+    """One line on the clip's fitted step frequency (``summary.cadence``, see
+    :mod:`posecheck.gait.cadence`), "" without a fit: the value, how many touchdowns the
+    line went through and the fit's standard error (omitted when it is unknown)."""
+    if not cadence or cadence.get("step_frequency_hz") is None:
+        return ""
+    se = cadence.get("standard_error_pct")
+    spread = f", ±{se:.1f} %" if se is not None and np.isfinite(se) else ""
+    return (f"step frequency: {cadence['step_frequency_hz']:.2f} steps/s (a line through "
+            f"{cadence['n_touchdowns']} touchdowns{spread})")
 
 
 def cue_text(cue) -> str:

@@ -80,8 +80,9 @@ def verdict_section(result: Result) -> None:
                        "warnings.")
         c3.metric("Strides", v["n_strides"], help="max-velocity strides judged")
         st.caption(f"Phase: {v['phase']}. The style is a description, not a grade.")
-        if v["start"]:
-            st.caption(v["start"][:1].upper() + v["start"][1:] + ".")
+        for line in (v["start"], v["cadence"]):
+            if line:
+                st.caption(line[:1].upper() + line[1:] + ".")
         if not a.cues:
             st.caption("No cues: no complete stride (toe-off → touchdown) was measured.")
         n = a.pose.n_frames

@@ -116,3 +116,16 @@ def test_clip_step_frequency_within_one_percent(fps, run):
     assert row["left"] == pytest.approx(truth, rel=0.03) and row["right"] == pytest.approx(truth, rel=0.03)
     assert not row["flagged"]
     assert sum(np.isfinite(s.step_frequency_hz) for s in strides) >= 4
+
+
+def test_the_step_frequency_line_says_value_touchdowns_and_error():
+    from posecheck.report.review_data import cadence_text
+
+    t, sides = _touchdowns(1 / 4.6, n=12, fps=60.0)
+    c = fit_cadence(t, sides, 1 / 60.0).to_dict()
+    line = cadence_text(c)
+    value = float(line.split("step frequency: ")[1].split(" steps/s")[0])
+    assert value == pytest.approx(4.6, rel=0.01)
+    assert "steps/s (a line through 12 touchdowns, ±" in line and line.endswith(" %)")
+    assert cadence_text({**c, "standard_error_pct": None}).endswith("12 touchdowns)")
+    assert cadence_text(None) == ""

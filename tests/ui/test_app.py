@@ -163,6 +163,8 @@ def test_verdict_card_cue_jump_and_comparison(app_env):
     assert any("Front-side style" in m.value for m in at.markdown)
     score = next(m for m in at.metric if m.label == "Front-side index")
     assert score.value.endswith("/ 100")
+    assert any(c.value.startswith("Step frequency: 4.") and "touchdowns" in c.value
+               for c in at.caption)
     cues = [m.value for m in at.markdown if m.value.startswith("**1** :")]
     assert cues, "the cues are listed"
     show = [b for b in at.button if b.label == "Show me"]
@@ -330,6 +332,9 @@ def test_exports_and_offline_html_report(sample_analysis, tmp_path):
     assert "Verdict and cues" in html and "<h2>Strides</h2>" in html
     v = sample_analysis.summary
     assert f"{v.score:.0f} / 100" in html
+    # the fitted step frequency with its touchdowns and error, as the CLI prints it
+    assert f"Step frequency: {v.cadence['step_frequency_hz']:.2f} steps/s (a line through " \
+           f"{v.cadence['n_touchdowns']} touchdowns, ±" in html
     for c in sample_analysis.cues:
         assert c.text[1:40].replace("'", "&#x27;") in html
     # left and right legs side by side, every metric of the summary's comparison
