@@ -32,6 +32,7 @@ import warnings
 import numpy as np
 
 from posecheck.signals.filtering import lowpass
+from posecheck.signals.outliers import remove_jumps
 from posecheck.signals.rolling import rolling_percentile
 from posecheck.types import LANDMARK_INDEX as L
 from posecheck.types import GaitEvent
@@ -66,6 +67,15 @@ TANGENT_HEIGHT = 0.08
 #: Low-pass cut-off (Hz) of the foot height used by :func:`tangent_touchdowns` (removes the
 #: frame-to-frame jitter, keeps the ~50 ms approach; capped at 0.4 × the frame rate).
 TANGENT_CUTOFF_HZ = 15.0
+#: Foot glitches (:func:`bridge_foot_jumps`): a heel, toe or ankle whose speed changes by
+#: more than this many leg lengths per second from one frame to the next (~9 m/s: no foot
+#: does that; a landing foot loses ~1–3 m/s) has been lost by the pose model ...
+FOOT_JUMP_RATE_LEG = 10.0
+#: ... until it is back within this many leg lengths of where it could have got ...
+FOOT_JUMP_TOL_LEG = 0.03
+#: ... at most this long after (s); longer excursions are left alone.
+FOOT_JUMP_MAX_S = 0.05
+FOOT_LANDMARKS = tuple(L[f"{s}_{p}"] for s in SIDES for p in ("ankle", "heel", "foot_index"))
 
 
 def lowest_foot_y(xy: np.ndarray) -> np.ndarray:
@@ -156,6 +166,25 @@ def foot_x(xy: np.ndarray) -> np.ndarray:
     return np.stack([xy[:, L[f"{s}_foot_index"], 0] for s in SIDES], axis=1)
 
 
+def bridge_foot_jumps(xy: np.ndarray, times: np.ndarray, leg_px: float) -> np.ndarray:
+    """``xy`` (n, 33, 2) with brief foot glitches bridged (x and y of each ankle, heel and
+    toe; :func:`posecheck.signals.outliers.remove_jumps` with :data:`FOOT_JUMP_RATE_LEG`,
+    :data:`FOOT_JUMP_TOL_LEG` and :data:`FOOT_JUMP_MAX_S` in leg lengths of ``leg_px``).
+
+    At the far foot's touchdown the near leg swings past in front of it, and MediaPipe
+    (VIDEO and IMAGE mode alike) loses the far foot for 4–6 frames at 240 fps, placing it up
+    to 0.5 leg lengths higher before finding it again on the ground; the descent seen after
+    that made far-foot touchdowns 6–9 frames late on a held-out 240 fps render
+    (docs/metrics.md §3)."""
+    out = np.array(xy, dtype=np.float64, copy=True)
+    cols = list(FOOT_LANDMARKS)
+    part = out[:, cols, :]
+    cleaned, _ = remove_jumps(part, times, FOOT_JUMP_RATE_LEG * leg_px,
+                              FOOT_JUMP_TOL_LEG * leg_px, FOOT_JUMP_MAX_S)
+    out[:, cols, :] = cleaned
+    return out
+
+
 def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
                   fast_xy=None) -> tuple[tuple[GaitEvent, ...], np.ndarray, np.ndarray]:
     """Touchdowns and toe-offs of both feet.
@@ -187,10 +216,11 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
     if n < 5 or not (np.isfinite(leg_px) and leg_px > 0):
         return empty
     fps = 1.0 / float(np.median(np.diff(t)))
+    xy = bridge_foot_jumps(xy, t, leg_px)
     foot_y = lowest_foot_y(xy)
     ground, rough = ground_line(foot_y, t, leg_px, threshold)
     height = (ground[:, None] - foot_y) / leg_px
-    fast = xy if fast_xy is None else np.asarray(fast_xy, dtype=np.float64)
+    fast = xy if fast_xy is None else bridge_foot_jumps(fast_xy, t, leg_px)
     # height in the image (leg lengths, up): the re-timing fits its own contact level per
     # contact, so the ground line (piecewise linear, with knots mid-contact) is not needed.
     # Clean feet: toe-offs on the unfiltered feet (the toe leaves with a sharp upward

@@ -13,13 +13,14 @@ import math
 import numpy as np
 
 from posecheck.signals import _split
+from posecheck.signals import _jump_kernels as _jk
 from posecheck.signals import _kernels as _k
 from posecheck.signals.butterworth import MIN_RUN, _check_times, _lowpass_rows, _rate, _rows, _unrows
 from posecheck.signals.rolling import rolling_percentile
 from posecheck.types import LANDMARK_INDEX as L
 from posecheck.types import check_landmark_xy
 
-__all__ = ["MIN_HAMPEL_HALF", "fill_gaps", "hampel", "implausible_poses"]
+__all__ = ["MIN_HAMPEL_HALF", "fill_gaps", "hampel", "implausible_poses", "remove_jumps"]
 
 #: The Hampel half-window never drops below this many samples (7-sample window): with fewer,
 #: the MAD of a clean, smooth peak can be tiny and the peak itself gets flagged.
@@ -154,6 +155,47 @@ def fill_gaps(x, times, max_gap_s: float = 0.1) -> tuple[np.ndarray, np.ndarray]
     mask = np.empty(rows.shape, dtype=np.bool_)
     _split.by_rows(_k._fill_gaps, (rows, t, float(max_gap_s) + _GAP_EPS, out, mask), (0, 3, 4),
                    *rows.shape)
+    return _unrows(out, shape), _unrows(mask, shape)
+
+
+def remove_jumps(x, times, max_rate: float, tol: float, max_s: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Bridge brief jumps that no body part can make: the pose model loses a landmark for a
+    few frames and puts it somewhere else (e.g. the far foot as the near leg passes in
+    front of it at touchdown), then finds it again.
+
+    A jump starts at a sample that leaves the straight continuation of the two samples
+    before it by more than ``max_rate`` × the frame interval (``max_rate`` in units of
+    ``x`` per second: a change of speed no body part makes within a frame) and ends at the first later sample, at most ``max_s``
+    seconds after the last good one, that lies where the series could have got by keeping
+    or losing its speed before the jump (within ``[min(0, s), max(0, s)] ± tol`` of the last
+    good sample, ``s`` = that speed × the time since it: a foot may land and stop during
+    the jump, but not go back up). The jump's samples are replaced by the straight line
+    between the last good sample and that end. A jump with no such end (a real fast move,
+    or a landmark that stays elsewhere) is left unchanged.
+
+    Args:
+        x: (n, ...) float series, time on axis 0; NaN = missing (never a jump's end).
+        times: (n,) real seconds, strictly increasing.
+        max_rate: largest plausible change of speed from one sample to the next, units of
+            ``x`` per second (> 0).
+        tol: slack of the end test, units of ``x`` (>= 0).
+        max_s: longest jump bridged, seconds (> 0).
+
+    Returns:
+        ``(cleaned, replaced)``: float64 array shaped like ``x`` and a bool mask of the
+        replaced samples.
+    """
+    rows, shape = _rows("x", x)
+    t = _check_times(times, shape[0])
+    for name, v, low in (("max_rate", max_rate, 0.0), ("max_s", max_s, 0.0)):
+        if not (math.isfinite(v) and v > low):
+            raise ValueError(f"{name} must be > 0, got {v!r}")
+    if not (math.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be >= 0, got {tol!r}")
+    out = np.empty_like(rows)
+    mask = np.empty(rows.shape, dtype=np.bool_)
+    _jk._remove_jumps(rows, t, float(max_rate), float(tol), float(max_s), out, mask)
     return _unrows(out, shape), _unrows(mask, shape)
 
 
