@@ -25,18 +25,21 @@ On fast clips the hook runs on the ``stride`` grid only (file index ``% stride =
 clip's last frame; :func:`posecheck.pose.refine.movenet_stride`); a frame repeating the
 picture before it reuses that frame's keypoints.
 
-Sessions: an ONNX Runtime session costs 60–90 ms to create (Lightning; Thunder ~140 ms) and
-~20 ms more on its first run, measured on the 2-core machine. :func:`borrow` lends each
-worker thread its own one-thread session from a process-wide pool, so a chunk, the chunk run
-again, the frames :mod:`posecheck.pose.refine` still has to run and the next clip analysed in
-the same process reuse them (at most one idle session per worker thread and variant is kept).
+Session: creating an ONNX Runtime session costs 60–115 ms (Lightning; Thunder ~140 ms),
+importing ONNX Runtime ~65 ms and the session's first run ~20 ms more, measured on the 2-core
+machine. All worker threads share one session per variant (:func:`shared`; ONNX Runtime
+allows concurrent runs on a session, and with one intra-op thread each run stays on its
+caller's thread: two threads on one session measured as fast as on two sessions), created
+once per process and kept, so the next clip analysed in the same process (batch, app) pays
+nothing. :func:`preload` starts creating it on a background thread when the fused analysis
+starts, while the pose workers are still opening their decoders and creating their
+MediaPipe landmarkers (one at a time, see :mod:`posecheck.pose.landmarker`).
 """
 
 from __future__ import annotations
 
-import contextlib
+import concurrent.futures as cf
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,30 +47,46 @@ import numpy as np
 from posecheck.pose.fusion import body_boxes
 
 N_KEYPOINTS = 17
-MAX_IDLE = 4  #: idle sessions kept per variant
 
-_POOL: dict[str, list] = {}
-_POOL_LOCK = threading.Lock()
+_SESSIONS: dict[str, cf.Future] = {}
+_SESSIONS_LOCK = threading.Lock()
 
 
-@contextlib.contextmanager
-def borrow(variant: str) -> Iterator[object]:
-    """A :class:`posecheck.pose.movenet.MoveNet` ``variant`` session with one intra-op thread
-    for this thread's exclusive use while the block runs; returned to the pool afterwards."""
-    with _POOL_LOCK:
-        idle = _POOL.setdefault(variant, [])
-        net = idle.pop() if idle else None
-    if net is None:
+def preload(variant: str) -> None:
+    """Start creating the shared MoveNet ``variant`` session in the background (returns at
+    once; a no-op once it exists or is being created)."""
+    _session_future(variant)
+
+
+def shared(variant: str):
+    """The process-wide :class:`posecheck.pose.movenet.MoveNet` ``variant`` session (one
+    intra-op thread), created on first use or by :func:`preload`; waits for it. Raises what
+    creating it raised (:class:`posecheck.errors.ModelMissing`, ...); a failed creation is
+    tried again on the next call."""
+    return _session_future(variant).result()
+
+
+def _session_future(variant: str) -> cf.Future:
+    with _SESSIONS_LOCK:
+        fut = _SESSIONS.get(variant)
+        if fut is None or (fut.done() and fut.exception() is not None):
+            fut = cf.Future()
+            _SESSIONS[variant] = fut
+            threading.Thread(target=_create, args=(variant, fut), daemon=True,
+                             name="posecheck-movenet").start()
+    return fut
+
+
+def _create(variant: str, fut: cf.Future) -> None:
+    try:
         from posecheck.pose.movenet import MoveNet
 
         net = MoveNet(variant, threads=1)
-    try:
-        yield net
-    finally:
-        with _POOL_LOCK:
-            idle = _POOL.setdefault(variant, [])
-            if len(idle) < MAX_IDLE:
-                idle.append(net)
+        net.infer(np.zeros((net.input_size, net.input_size, 3), np.uint8))  # first run allocates
+    except BaseException as exc:  # handed to the caller of shared()
+        fut.set_exception(exc)
+    else:
+        fut.set_result(net)
 
 
 @dataclass(frozen=True)
@@ -93,10 +112,12 @@ class CropSpec:
 class CropHook:
     """``hook(tracker, row, index, rgb, repeated)`` after the tracker has processed frame
     ``row`` (file index ``index``, full-size (H, W, 3) uint8 RGB ``rgb``; ``repeated``: the
-    picture repeats the frame before): MoveNet ``net`` on the crop of each full track with
-    landmarks on this row (module docstring). ``calls`` counts the model runs."""
+    picture repeats the frame before): MoveNet on the crop of each full track with landmarks
+    on this row (module docstring). ``net``: an object with MoveNet's ``infer_box`` (default:
+    the :func:`shared` session of ``spec.variant``, fetched on first use). ``calls`` counts
+    the model runs."""
 
-    def __init__(self, spec: CropSpec, net):
+    def __init__(self, spec: CropSpec, net=None):
         self.spec, self.net, self.calls = spec, net, 0
 
     def __call__(self, tracker, row: int, index: int, rgb: np.ndarray, repeated: bool) -> None:
@@ -114,6 +135,8 @@ class CropHook:
                 store[row] = before
                 continue
             box = body_boxes(packed[None, :, :2].astype(np.float64))[0]
+            if self.net is None:
+                self.net = shared(self.spec.variant)
             try:
                 store[row] = self.net.infer_box(rgb, box)[0]
             except ValueError:  # a degenerate box (one landmark): MediaPipe's stay

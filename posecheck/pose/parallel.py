@@ -40,7 +40,6 @@ x264's own threads (:func:`posecheck.report.export.write_annotated_video`).
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
 import functools
 import math
 import threading
@@ -193,7 +192,7 @@ def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
     """Task: track everybody in frames ``[lead, stop)``; compact arrays, file indices
     (``movenet``: also MoveNet on the possible athletes' crops, :mod:`posecheck.pose.movenet_hook`)."""
     from posecheck.pose.landmarker import track_frames
-    from posecheck.pose.movenet_hook import CropHook, borrow, track_keypoints
+    from posecheck.pose.movenet_hook import CropHook, track_keypoints
     from posecheck.video.reader import iter_frames
     from posecheck.video.repeats import RepeatMarker
 
@@ -203,10 +202,9 @@ def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
             ctx.tick(max(0, done - (start - lead)))
 
     t0, c0 = time.perf_counter(), time.thread_time()
-    with (contextlib.nullcontext() if movenet is None else borrow(movenet.variant)) as net, \
-            iter_frames(path, info=info, start=lead, stop=stop, threads=1) as reader:
+    with iter_frames(path, info=info, start=lead, stop=stop, threads=1) as reader:
         marked = RepeatMarker(reader)
-        hook = None if net is None else CropHook(movenet, net)
+        hook = None if movenet is None else CropHook(movenet)
         indices, times, tracks, size = track_frames(marked, cfg, progress=tick,
                                                     model_path=model_path, one_thread=True,
                                                     after_frame=hook)
@@ -258,14 +256,13 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
         pose.repair_track(track, index, path, info, cfg)
 
     def single_stream() -> PoseSequence:
-        from posecheck.pose.movenet_hook import CropHook, borrow
+        from posecheck.pose.movenet_hook import CropHook
 
         reader = video_io.iter_frames(path, info=info)
-        with (contextlib.nullcontext() if movenet is None else borrow(movenet.variant)) as net:
-            return pose.estimate_sequence(reader, cfg, frame_size=(info.width, info.height),
-                                          total=total, progress=progress, notes=notes,
-                                          repair=repair,
-                                          after_frame=None if net is None else CropHook(movenet, net))
+        return pose.estimate_sequence(reader, cfg, frame_size=(info.width, info.height),
+                                      total=total, progress=progress, notes=notes,
+                                      repair=repair,
+                                      after_frame=None if movenet is None else CropHook(movenet))
 
     def athlete(seq: PoseSequence) -> PoseSequence:  # hand over the athlete's keypoints
         if movenet is not None and keypoints is not None and chosen:

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from posecheck.pose.fusion import body_boxes, fill_between, fuse_pose
-from posecheck.pose.movenet_hook import CropSpec
+from posecheck.pose.movenet_hook import CropSpec, preload
 from posecheck.pose.parallel import TaskContext, estimate_video, resolve_workers, run_tasks
 from posecheck.types import PoseSequence, VideoInfo
 
@@ -84,14 +84,14 @@ def _movenet_chunk(path: str, info: VideoInfo, variant: str, boxes: np.ndarray,
     """Task: MoveNet keypoints (stop - start, 17, 3) of frames ``[start, stop)`` with a
     finite box (NaN rows elsewhere and for frames off the ``stride`` grid, except the clip's
     last)."""
-    from posecheck.pose.movenet_hook import borrow
+    from posecheck.pose.movenet_hook import shared
     from posecheck.video.reader import iter_frames
 
     kp = np.full((stop - start, 17, 3), np.nan)
     t0, c0 = time.perf_counter(), time.thread_time()
     last = None
-    with borrow(variant) as net, \
-            iter_frames(path, info=info, start=start, stop=stop, threads=1) as reader:
+    net = shared(variant)
+    with iter_frames(path, info=info, start=start, stop=stop, threads=1) as reader:
         for done, (index, _t, rgb) in enumerate(reader):
             ctx.check()
             if index >= stop:
@@ -167,6 +167,7 @@ def estimate_fused(path: str | Path, info: VideoInfo, config: PoseConfig,
     ``progress`` and ``notes`` as :func:`posecheck.pose.parallel.estimate_video`."""
     spec = CropSpec(config.movenet_model, stride_for_fps(info.real_fps),
                     last_index=info.frame_count - 1)
+    preload(spec.variant)  # the session is created while the pose workers start
     found: list[np.ndarray] = []
     pose = estimate_video(path, info, replace(config, model=config.mediapipe_model),
                           progress=progress, notes=notes, movenet=spec, keypoints=found)

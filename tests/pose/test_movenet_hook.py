@@ -10,6 +10,7 @@ that owns each frame, and that frames the hook missed are still run.
 from __future__ import annotations
 
 from dataclasses import replace
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -203,3 +204,30 @@ def test_crop_spec_and_stride():
         CropSpec("lightning", stride=0)
     assert refine._spans(np.isin(np.arange(100), [3, 4, 5, 20, 80]), 30) == [(3, 21), (80, 81)]
     assert replace(spec, stride=1).on_grid(7)
+
+
+def test_one_shared_session_per_variant_and_a_failed_creation_is_tried_again(monkeypatch):
+    from posecheck.errors import ModelMissing
+    from posecheck.pose import movenet
+
+    net = movenet_hook.shared("lightning")
+    assert isinstance(net, movenet.MoveNet) and net.variant == "lightning"
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(movenet_hook.shared("lightning")))
+               for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen) == 3 and all(s is net for s in seen)  # created once, shared
+    monkeypatch.setitem(movenet_hook._SESSIONS, "thunder", None)  # not created yet
+    real = movenet.MoveNet
+
+    def broken(variant, threads=1):
+        raise ModelMissing("movenet_thunder.onnx is missing")
+
+    monkeypatch.setattr(movenet, "MoveNet", broken)
+    with pytest.raises(ModelMissing):
+        movenet_hook.shared("thunder")
+    monkeypatch.setattr(movenet, "MoveNet", real)
+    assert movenet_hook.shared("thunder").variant == "thunder"  # tried again, now it works
