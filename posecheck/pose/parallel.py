@@ -27,6 +27,16 @@ chosen over the stitched tracks, as in the single stream
 (:func:`posecheck.pose.landmarker.sequence_from_tracks`). ``tests/pose/test_parallel.py`` checks angles
 (median difference <= 1 deg) and gait events against the single stream.
 
+MoveNet in the pass (fused modes)
+---------------------------------
+With ``estimate_video(..., movenet=CropSpec)`` each chunk also runs MoveNet on the crop of
+every track on the full path, on the frame it has just decoded
+(:class:`posecheck.pose.movenet_hook.CropHook`, one ONNX Runtime session shared by the
+threads). A chunk returns the keypoints per track next to its packed detections
+(``"movenet"``: (rows, 17, 3)); :func:`stitch` keeps each frame's keypoints from the chunk
+that owns it, as it does the landmarks, and the chosen athlete's are handed to the caller
+(``keypoints``) for :func:`posecheck.pose.refine.estimate_fused` to fuse. No second decode.
+
 When it is used (:func:`resolve_workers`)
 -----------------------------------------
 ``PoseConfig.workers`` (CLI ``--workers``): ``None``/0 = the usable cores, 1 = the single
