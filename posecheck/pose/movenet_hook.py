@@ -114,14 +114,15 @@ class CropHook:
     ``row`` (file index ``index``, full-size (H, W, 3) uint8 RGB ``rgb``; ``repeated``: the
     picture repeats the frame before): MoveNet on the crop of each full track with landmarks
     on this row (module docstring). ``net``: an object with MoveNet's ``infer_box`` (default:
-    the :func:`shared` session of ``spec.variant``, fetched on first use). ``calls`` counts
-    the model runs."""
+    the :func:`shared` session of ``spec.variant``, fetched on first use). ``start``: frames
+    with a lower file index are skipped (a chunk's lead-in, whose frames another chunk owns).
+    ``calls`` counts the model runs."""
 
-    def __init__(self, spec: CropSpec, net=None):
-        self.spec, self.net, self.calls = spec, net, 0
+    def __init__(self, spec: CropSpec, net=None, start: int = 0):
+        self.spec, self.net, self.start, self.calls = spec, net, int(start), 0
 
     def __call__(self, tracker, row: int, index: int, rgb: np.ndarray, repeated: bool) -> None:
-        if not self.spec.on_grid(index):
+        if index < self.start or not self.spec.on_grid(index):
             return
         for tr in tracker.tracks:
             if not (tr.active and tr.full and tr.rows and tr.rows[-1] == row):

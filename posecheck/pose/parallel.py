@@ -214,7 +214,7 @@ def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
     t0, c0 = time.perf_counter(), time.thread_time()
     with iter_frames(path, info=info, start=lead, stop=stop, threads=1) as reader:
         marked = RepeatMarker(reader)
-        hook = None if movenet is None else CropHook(movenet)
+        hook = None if movenet is None else CropHook(movenet, start=start)  # not the lead-in
         indices, times, tracks, size = track_frames(marked, cfg, progress=tick,
                                                     model_path=model_path, one_thread=True,
                                                     after_frame=hook)
