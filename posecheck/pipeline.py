@@ -14,7 +14,7 @@ from posecheck.errors import NoPersonDetected, UnsupportedVideo
 from posecheck.types import Analysis, PoseSequence, VideoInfo
 from posecheck.video import reader as video_io                       # 1. decode
 from posecheck.pose.parallel import estimate_video                   # 2. pose (threads)
-from posecheck.pose.refine import refine_pose                        #    + MoveNet on the crop
+from posecheck.pose.refine import estimate_fused                     #    + MoveNet on the crop
 from posecheck.kinematics.chain import best_angles, compute_kinematics  # 3-4. signals, angles
 from posecheck.gait.events import detect_events                      # 5. gait
 from posecheck.gait.start import events_after_start, find_block_start
@@ -62,12 +62,10 @@ def analyze_video(path: str | Path, config: Config | None = None,
     warm = start_warm_up(analyze_kinematics, in_process=not numba_cache_cold())
     try:
         # one stream here, or chunks on worker threads (posecheck.pose.parallel; --workers)
-        pose = estimate_video(path, info, replace(cfg.pose, model=cfg.pose.mediapipe_model),
-                              progress=frame_progress, notes=notes)
-        if cfg.pose.movenet_model is not None and pose.detected.any():
-            # fused modes: MoveNet on the athlete's crop, fused with MediaPipe's landmarks
-            pose = refine_pose(path, info, pose, cfg.pose.model, cfg.pose.movenet_model,
-                               cfg.pose.workers, progress=frame_progress)
+        if cfg.pose.movenet_model is None:
+            pose = estimate_video(path, info, cfg.pose, progress=frame_progress, notes=notes)
+        else:  # fused modes: MoveNet on the athlete's crop in the same pass, fused
+            pose = estimate_fused(path, info, cfg.pose, progress=frame_progress, notes=notes)
     finally:
         warm.join()
     if pose.n_frames < MIN_FRAMES:

@@ -273,6 +273,7 @@ def track_frames(
     progress: FrameProgress | None = None,
     model_path: Path | None = None,
     one_thread: bool = False,
+    after_frame=None,
 ):
     """Find and track every person in ``frames`` (the per-frame pass of
     :func:`estimate_sequence`, also run on each chunk of :mod:`posecheck.pose.parallel`).
@@ -282,7 +283,10 @@ def track_frames(
     and the frame size ``(width, height)`` (``None`` if no frame came). ``config`` may be
     any object with :class:`PoseConfig`'s attributes; ``model_path`` = the verified model
     (default: resolved from ``config``); ``one_thread``: landmarkers with a one-thread
-    inference pool (for several streams at once, each filling a core).
+    inference pool (for several streams at once, each filling a core); ``after_frame(tracker,
+    row, file_index, rgb, repeated)``: called after each frame is tracked, with the frame
+    (``repeated`` from ``frames.flags`` of a :class:`posecheck.video.repeats.RepeatMarker`,
+    else False; :class:`posecheck.pose.movenet_hook.CropHook`).
     """
     from posecheck.pose.tracking import AthleteTracker
 
@@ -310,6 +314,9 @@ def track_frames(
                     rule=getattr(cfg, "athlete", "auto"))
             last_ms = _timestamp_ms(t, last_ms)
             tracker.process(row, t, last_ms, rgb)
+            if after_frame is not None:
+                flags = getattr(frames, "flags", None)
+                after_frame(tracker, row, int(idx), rgb, bool(flags[row]) if flags else False)
             indices.append(int(idx))
             times.append(t)
             if progress is not None:
@@ -328,6 +335,7 @@ def estimate_sequence(
     progress: FrameProgress | None = None,
     notes: list[str] | None = None,
     repair=None,
+    after_frame=None,
 ) -> PoseSequence:
     """Run the landmarker over ``frames`` = iterable of (index, real time s, RGB HxWx3 uint8).
 
@@ -340,7 +348,8 @@ def estimate_sequence(
     athlete was not found). ``total`` (expected frame count, 0 if unknown) is only used for
     progress. ``notes``, if given, receives plain-language remarks (several people found,
     which one was analysed) for the analysis warnings. ``repair(track, file_indices)``:
-    fills the chosen track's light stretches (:func:`repair_track`). Several threads at once:
+    fills the chosen track's light stretches (:func:`repair_track`). ``after_frame``: see
+    :func:`track_frames`. Several threads at once:
     :func:`posecheck.pose.parallel.estimate_video`.
     """
     from posecheck.config import PoseConfig
@@ -349,7 +358,8 @@ def estimate_sequence(
 
     cfg = config or PoseConfig()
     marked = RepeatMarker(frames)
-    indices, times, tracks, size = track_frames(marked, cfg, total, progress)
+    indices, times, tracks, size = track_frames(marked, cfg, total, progress,
+                                                after_frame=after_frame)
     return sequence_from_tracks(tracks, np.asarray(times, dtype=np.float64),
                                 frame_size or size or (0, 0), cfg, notes,
                                 repeated=np.asarray(marked.flags[:len(times)], dtype=bool),

@@ -27,6 +27,16 @@ chosen over the stitched tracks, as in the single stream
 (:func:`posecheck.pose.landmarker.sequence_from_tracks`). ``tests/pose/test_parallel.py`` checks angles
 (median difference <= 1 deg) and gait events against the single stream.
 
+MoveNet in the pass (fused modes)
+---------------------------------
+With ``estimate_video(..., movenet=CropSpec)`` each chunk also runs MoveNet on the crop of
+every track on the full path, on the frame it has just decoded
+(:class:`posecheck.pose.movenet_hook.CropHook`, one ONNX Runtime session shared by the
+threads). A chunk returns the keypoints per track next to its packed detections
+(``"movenet"``: (rows, 17, 3)); :func:`stitch` keeps each frame's keypoints from the chunk
+that owns it, as it does the landmarks, and the chosen athlete's are handed to the caller
+(``keypoints``) for :func:`posecheck.pose.refine.estimate_fused` to fuse. No second decode.
+
 When it is used (:func:`resolve_workers`)
 -----------------------------------------
 ``PoseConfig.workers`` (CLI ``--workers``): ``None``/0 = the usable cores, 1 = the single
@@ -40,6 +50,7 @@ x264's own threads (:func:`posecheck.report.export.write_annotated_video`).
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import math
 import threading
 import time
@@ -54,6 +65,7 @@ from posecheck.types import PoseSequence, VideoInfo
 
 if TYPE_CHECKING:
     from posecheck.config import PoseConfig
+    from posecheck.pose.movenet_hook import CropSpec
 
 LEAD_FRAMES = 15            #: lead-in frames before each chunk (at least) ...
 LEAD_S = 0.25               #: ... and at least this long (at most LEAD_MAX frames)
@@ -185,9 +197,12 @@ def run_tasks(fn: Callable, tasks: list[tuple], workers: int,
 
 # -- pose pass --------------------------------------------------------------------------------
 def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
-                lead: int, start: int, stop: int, ctx: TaskContext) -> dict:
-    """Task: track everybody in frames ``[lead, stop)``; compact arrays, file indices."""
+                lead: int, start: int, stop: int, ctx: TaskContext,
+                movenet: CropSpec | None = None) -> dict:
+    """Task: track everybody in frames ``[lead, stop)``; compact arrays, file indices
+    (``movenet``: also MoveNet on the possible athletes' crops, :mod:`posecheck.pose.movenet_hook`)."""
     from posecheck.pose.landmarker import track_frames
+    from posecheck.pose.movenet_hook import CropHook, track_keypoints
     from posecheck.video.reader import iter_frames
     from posecheck.video.repeats import RepeatMarker
 
@@ -199,8 +214,10 @@ def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
     t0, c0 = time.perf_counter(), time.thread_time()
     with iter_frames(path, info=info, start=lead, stop=stop, threads=1) as reader:
         marked = RepeatMarker(reader)
+        hook = None if movenet is None else CropHook(movenet, start=start)  # not the lead-in
         indices, times, tracks, size = track_frames(marked, cfg, progress=tick,
-                                                    model_path=model_path, one_thread=True)
+                                                    model_path=model_path, one_thread=True,
+                                                    after_frame=hook)
         complete = reader.complete
     ctx.tick(len(indices) - (start - lead))
     idx = np.asarray(indices, dtype=np.int64)
@@ -212,6 +229,8 @@ def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
                            "centers": np.asarray(tr.centers, dtype=np.float64),
                            "heights": np.asarray(tr.heights, dtype=np.float64),
                            "times": np.asarray(tr.times, dtype=np.float64)})
+        if movenet is not None:
+            out_tracks[-1]["movenet"] = track_keypoints(tr)
     return {"index": idx, "times": np.asarray(times, dtype=np.float64), "tracks": out_tracks,
             "repeated": np.asarray(marked.flags[:len(indices)], dtype=bool),
             "size": size, "complete": complete, "seconds": time.perf_counter() - t0,
@@ -220,11 +239,17 @@ def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
 
 def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None = None,
                    progress: Callable[[int, int], None] | None = None,
-                   notes: list[str] | None = None) -> PoseSequence:
+                   notes: list[str] | None = None, movenet: CropSpec | None = None,
+                   keypoints: list[np.ndarray] | None = None) -> PoseSequence:
     """The pose pass over the clip at ``path`` (probed as ``info``) on
     :func:`resolve_workers` threads: same result as
     :func:`posecheck.pose.landmarker.estimate_sequence` on the whole decode, within the tolerance in
-    the module docstring. One worker = :func:`estimate_sequence` on this thread."""
+    the module docstring. One worker = :func:`estimate_sequence` on this thread.
+
+    ``movenet``: also run MoveNet on the crop of every possible athlete on the frames as they
+    are decoded (:mod:`posecheck.pose.movenet_hook`); ``keypoints`` (a list, like ``notes``)
+    then receives the chosen athlete's (n_frames, 17, 3) ``[x, y, score]`` frame pixels, NaN
+    rows where MoveNet did not run on them (:mod:`posecheck.pose.refine` fills and fuses)."""
     from posecheck.pose import landmarker as pose
     from posecheck.video import reader as video_io
     from posecheck.config import PoseConfig
@@ -234,42 +259,57 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
     total = info.frame_count
     workers = resolve_workers(cfg.workers, total)
 
+    chosen: list = []
+
     def repair(track, index) -> None:  # the chosen athlete's light stretches, full path
+        chosen.append(track)
         pose.repair_track(track, index, path, info, cfg)
 
     def single_stream() -> PoseSequence:
+        from posecheck.pose.movenet_hook import CropHook
+
         reader = video_io.iter_frames(path, info=info)
         return pose.estimate_sequence(reader, cfg, frame_size=(info.width, info.height),
                                       total=total, progress=progress, notes=notes,
-                                      repair=repair)
+                                      repair=repair,
+                                      after_frame=None if movenet is None else CropHook(movenet))
+
+    def athlete(seq: PoseSequence) -> PoseSequence:  # hand over the athlete's keypoints
+        if movenet is not None and keypoints is not None and chosen:
+            from posecheck.pose.movenet_hook import athlete_keypoints
+
+            keypoints.append(athlete_keypoints(chosen[-1], seq.n_frames))
+        return seq
 
     if workers <= 1:
-        return single_stream()
+        return athlete(single_stream())
     plan = plan_chunks(total, workers, lead_frames(info.fps),
                        keyframes=video_io.keyframe_indices(path))
     tick = None if progress is None else (lambda done: progress(min(done, total), total))
     model = resolve_model(cfg.model, cfg.model_dir)
     tasks = lambda chunks: [(str(path), info, cfg, model, *c) for c in chunks]  # noqa: E731
-    results = run_tasks(_pose_chunk, tasks(plan), workers, tick)
+    chunk = functools.partial(_pose_chunk, movenet=movenet)
+    results = run_tasks(chunk, tasks(plan), workers, tick)
     for attempt in range(RETRIES + 1):
         bad = [k for k in range(1, len(plan)) if _disagree(results[k - 1], results[k], plan[k][1])]
         if not bad:
             break
         if attempt == RETRIES:  # chunks that never agree: the single stream decides
-            return single_stream()
+            return athlete(single_stream())
         # a landmarker can lock onto a poor first detection and keep it (the other chunk
         # may be the wrong one as well): run these chunks again from an earlier frame
         for k in bad:
             lead = (plan[k][1] - plan[k][0]) * RETRY_LEAD_FACTOR
             plan[k] = (max(0, plan[k][1] - lead), plan[k][1], plan[k][2])
-        again = run_tasks(_pose_chunk, tasks([plan[k] for k in bad]), workers)
+        again = run_tasks(chunk, tasks([plan[k] for k in bad]), workers)
         for k, r in zip(bad, again):
             results[k] = r
     index, times, tracks, repeated = stitch(results, plan)
     if progress is not None:
         progress(len(times), total)
-    return pose.sequence_from_tracks(tracks, times, (info.width, info.height), cfg, notes,
-                                     repeated=repeated, repair=lambda tr: repair(tr, index))
+    return athlete(pose.sequence_from_tracks(tracks, times, (info.width, info.height), cfg,
+                                             notes, repeated=repeated,
+                                             repair=lambda tr: repair(tr, index)))
 
 
 def _disagree(prev: dict, cur: dict, start: int) -> bool:
@@ -401,5 +441,9 @@ def _as_tracks(glob: list[dict], index: np.ndarray) -> list:
         tr.centers = list(cat["centers"][ok])
         tr.heights = cat["heights"][ok].tolist()
         tr.times = cat["times"][ok].tolist()
+        if "movenet" in cat:  # MoveNet's keypoints, each frame's from the chunk owning it
+            from posecheck.pose.movenet_hook import set_track_keypoints
+
+            set_track_keypoints(tr, cat["movenet"][ok])
         out.append(tr)
     return out
