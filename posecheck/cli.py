@@ -365,9 +365,7 @@ def _history(args: argparse.Namespace) -> int:
 
 def _app(args: argparse.Namespace) -> int:
     """``posecheck app``: serve the packaged Streamlit app until interrupted."""
-    import subprocess
-
-    from posecheck.ui.server import app_command
+    from posecheck.ui.server import app_command, serve
 
     if not 1 <= args.port <= 65535:
         raise UsageError("--port must be between 1 and 65535")
@@ -378,10 +376,7 @@ def _app(args: argparse.Namespace) -> int:
     env = None
     if args.library is not None:  # the app process reads it (posecheck.library.store)
         env = dict(os.environ, POSECHECK_LIBRARY=str(args.library.resolve()))
-    try:
-        return subprocess.call(app_command(args.host, args.port, args.browser), env=env)
-    except KeyboardInterrupt:
-        return 0
+    return serve(app_command(args.host, args.port, args.browser), env=env)
 
 
 def _models(args: argparse.Namespace) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from posecheck.cli import main
 from posecheck.ui.server import SERVER_OPTIONS, app_command, app_script
 
@@ -37,17 +39,15 @@ def test_app_rejects_a_bad_port(capsys):
 def test_app_library_option_reaches_the_app_process(monkeypatch, tmp_path, capsys):
     """``posecheck app --library PATH``: the served app records in and shows PATH
     (``$POSECHECK_LIBRARY`` of the Streamlit process, read by posecheck.ui.recording)."""
-    import subprocess
-
-    from posecheck.ui import recording
+    from posecheck.ui import recording, server
 
     seen = {}
 
-    def fake_call(cmd, env=None):  # the Streamlit server itself is tested in the browser test
+    def fake_serve(cmd, env=None):  # the Streamlit server itself is tested in the browser test
         seen["cmd"], seen["env"] = cmd, env
         return 0
 
-    monkeypatch.setattr(subprocess, "call", fake_call)
+    monkeypatch.setattr(server, "serve", fake_serve)
     assert main(["app", "--port", "8765", "--library", str(tmp_path / "club.sqlite")]) == 0
     assert seen["cmd"][4] == app_script()
     assert seen["env"]["POSECHECK_LIBRARY"] == str(tmp_path / "club.sqlite")
@@ -55,3 +55,37 @@ def test_app_library_option_reaches_the_app_process(monkeypatch, tmp_path, capsy
     assert recording.library_path() == tmp_path / "club.sqlite"
     assert main(["app", "--port", "8766"]) == 0
     assert seen["env"] is None  # no --library: the app's default (the environment's)
+
+
+def test_stopping_posecheck_app_stops_the_server_it_started(tmp_path):
+    """SIGTERM to the process that serves (as a service manager or a test harness stops
+    ``posecheck app``) reaches the server: none is left running on its own."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    if not hasattr(signal, "SIGTERM") or os.name != "posix":
+        pytest.fail("this test needs POSIX signals")
+    pid_file = tmp_path / "server.pid"
+    server_code = (f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); "
+                   "time.sleep(120)")
+    runner = subprocess.Popen([sys.executable, "-c",
+                               "import sys; from posecheck.ui.server import serve; "
+                               f"sys.exit(serve([sys.executable, '-c', {server_code!r}]))"])
+    deadline = time.monotonic() + 30
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    server_pid = int(pid_file.read_text())
+    runner.send_signal(signal.SIGTERM)
+    runner.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            os.kill(server_pid, 0)
+        except ProcessLookupError:
+            break  # the server is gone
+        assert time.monotonic() < deadline, "the server kept running after posecheck app stopped"
+        time.sleep(0.05)
