@@ -14,9 +14,11 @@ pose model's work per frame:
 * **Following people who are not the athlete** (light tracks, :mod:`posecheck.pose.budget`)
   between the pose model's occasional looks: :class:`BoxFollower` matches a grey template
   of the person's box from the last frame against a window around the predicted position
-  on a downscaled grey frame (OpenCV ``matchTemplate``, normalised cross-correlation),
-  about 0.1 ms per person and frame. It gives a centre in full-frame pixels or ``None``
-  when the match is poor (then the track's motion model carries on).
+  on a downscaled grey frame (OpenCV ``matchTemplate``, normalised cross-correlation,
+  sub-pixel peak), ~0.6 ms per frame plus ~0.6 ms per person at 720p. It gives a centre
+  in full-frame pixels or ``None`` when the match is poor (then the track's motion model
+  carries on). Off by default (:data:`posecheck.pose.budget.FOLLOW_LIGHT`): keeping the
+  others alive measured worse for the athlete's choice on the race (docs/speed.md).
 
 Nothing here imports mediapipe; the landmarkers come from factories.
 """
@@ -156,7 +158,7 @@ def follow_light(tracker, tr, row: int, t: float) -> bool:
     Not while another tracked person is near (a template of two overlapping runners can
     slide onto either: the next look, which picks by colour, decides) or when the match
     fails; then the look fills the frames in between. Returns whether the frame was followed."""
-    from posecheck.pose import budget, identity
+    from posecheck.pose import budget
 
     if not tr.rows or tr.last_det is None or row != tr.last_row + 1:
         return False
