@@ -55,12 +55,13 @@ class LandmarkerPool:
     def take(self, ms: int) -> tuple[object, int]:
         """A landmarker that tracks nobody, and the last timestamp (ms) it was fed (-1 for a
         new one): feed it timestamps above that. ``ms``: the frame about to be fed."""
-        if self._spare:
+        while self._spare:
             lm, last = self._spare.pop()
             last = max(last + 1, ms - 1)
-            lm.detect(self._blank, last)  # nobody there: the next call detects afresh
-            self.reused += 1
-            return lm, last
+            if not lm.detect(self._blank, last):  # nobody there: the next call detects afresh
+                self.reused += 1
+                return lm, last
+            lm.close()  # it still "sees" its old pose on the blank frame: not reset, build anew
         self.created += 1
         return self._factory(), -1
 

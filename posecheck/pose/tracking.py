@@ -271,7 +271,7 @@ class AthleteTracker:
                 better = self._more_complete(det, img, 0, 0, self.iw, self.ih)
                 tr = self._adopt(better or det, row, time_s, img)
                 if better is not None:  # the scout is following a partial pose: restart it
-                    self._pool.give(self._scout, self._scout_ms)
+                    self._scout.close()  # (not reused: see _drop_landmarker)
                     self._scout = None
                     if tr is not None:
                         tr.restarts += 1
@@ -343,7 +343,7 @@ class AthleteTracker:
             if better is not None and tr.restarts < MAX_RESTARTS:
                 tr.restarts += 1
                 det = better
-                self._drop_landmarker(tr)  # it follows the partial pose: start afresh
+                self._drop_landmarker(tr, reuse=False)  # it follows the partial pose: start afresh
             budget.fill_gap(tr, row, det, self.row_times)
             tr.add(row, t, det, self.scale)
             return True
@@ -402,9 +402,14 @@ class AthleteTracker:
         self.stats["landmarkers_created" if last < 0 else "landmarkers_reused"] += 1
         return lm, last
 
-    def _drop_landmarker(self, tr: Track) -> None:
+    def _drop_landmarker(self, tr: Track, reuse: bool = True) -> None:
+        """``reuse=False``: closed, not pooled (one that latched onto a partial pose; reused,
+        the single-runner sample's first-pose restarts went differently than with a new one)."""
         if tr.landmarker is not None:
-            self._pool.give(tr.landmarker, tr.last_ms)
+            if reuse:
+                self._pool.give(tr.landmarker, tr.last_ms)
+            else:
+                tr.landmarker.close()
             tr.landmarker = None
 
     def _dedup(self, row: int) -> None:
