@@ -18,24 +18,25 @@ How one frame is processed (:class:`AthleteTracker`)
   costs one landmarker call per frame as before. Landmarks are mapped back to full-frame
   pixels: ``x = x0 + x_norm * crop_w``, ``y = y0 + y_norm * crop_h``, ``z = z_norm * crop_w``
   (z keeps MediaPipe's "same scale as x" convention, in full-frame pixels).
-* A result that lands farther than :data:`MAX_JUMP` person sizes from the prediction is
-  rejected (the crop's landmarker jumped to someone else) and that landmarker is replaced;
-  a track with no valid result for :data:`LOST_AFTER_S` becomes *dormant*.
+* A result farther than :data:`MAX_JUMP` person sizes from the prediction is rejected (the
+  crop's landmarker jumped to someone else) and that landmarker is replaced (dropped
+  landmarkers are reused: :class:`posecheck.pose.follow.LandmarkerPool`); a track with no
+  valid result for :data:`LOST_AFTER_S` becomes *dormant*.
 * **Discovery** runs on the first frame, every :data:`DISCOVERY_EVERY_S` and on every frame
   while nobody is tracked: an IMAGE-mode landmarker looks at the whole frame for up to
   ``max_people`` poses and, when that finds nobody or everybody tracked is small (less than
   :data:`SMALL_PERSON` of the frame height), at overlapping zoomed tiles
-  (:func:`search_tiles`: squares of half the frame's short side, half overlapping). While
+  (:func:`posecheck.pose.tiles.search_tiles`: squares of half the frame's short side, half overlapping). While
   nobody is tracked the tiles are visited round-robin, :data:`TILES_PER_FRAME` per frame
   (all of them on the first frame), so a clip with no person is not many times slower.
-  A detection that is not already tracked revives a dormant track it matches (same place,
-  same size: the athlete came back) or starts a new one.
-* **First-pose check.** MediaPipe's person detector sometimes returns a second, partial box
-  on the runner, and a one-pose VIDEO landmarker keeps tracking whichever box it took. So
-  the first pose of every new landmarker is compared with all poses the IMAGE landmarker
-  finds on the same crop; a clearly more complete pose of the same person (box containing
-  the first one, :func:`completeness` ≥ :data:`MORE_COMPLETE` x) replaces it and the
-  landmarker starts afresh on the next frame (at most :data:`MAX_RESTARTS` times).
+  A detection not already tracked revives a dormant track it matches (same place, size and
+  torso colour: the athlete came back) or starts a new one.
+* **First-pose check.** MediaPipe's detector sometimes returns a second, partial box on the
+  runner, which a one-pose VIDEO landmarker then keeps. So the first pose of every new
+  landmarker is compared with all poses the IMAGE landmarker finds on the same crop; a
+  clearly more complete pose of the same person (box containing the first one,
+  :func:`completeness` ≥ :data:`MORE_COMPLETE` x) replaces it and the landmarker starts
+  afresh (at most :data:`MAX_RESTARTS` times).
 * Tracks that converge on the same person (boxes overlapping by IoU > :data:`DUPLICATE_IOU`)
   are merged: the shorter one stops.
 * Only people who might be the athlete get landmarks on every frame; the others are looked
@@ -54,8 +55,9 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from posecheck.pose import budget, identity
+from posecheck.pose import budget, follow, identity
 from posecheck.pose.identity import CONTAINED, completeness, contains  # noqa: F401 (API)
+from posecheck.pose.tiles import MIN_TILE, covers, inside, search_tiles  # noqa: F401 (API)
 from posecheck.types import N_LANDMARKS
 
 INFER_MAX_SIDE = 1920      #: longer frames are scaled down to this long side for inference
@@ -69,7 +71,6 @@ DISCOVERY_MIN_FRAMES = 10  #: ... but not more often than every this many frames
 FAR_PERSON = 0.3          #: ... and on every periodic check if all are shorter than this
 SMALL_PERSON = 0.4         #: tracked people shorter than this x frame height → tiles too
 TILES_PER_FRAME = 3        #: tiles searched per frame while nobody is tracked
-MIN_TILE = 160             #: frames whose short side is below 2x this are not tiled
 DUPLICATE_IOU = 0.5
 MORE_COMPLETE = 1.15       #: a first pose is replaced by one this much more complete
 MAX_RESTARTS = 3           #: at most this many landmarker restarts per track
@@ -142,25 +143,6 @@ def iou(a: tuple, b: tuple) -> float:
     inter = ix * iy
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union > 0 else 0.0
-
-
-def search_tiles(width: int, height: int) -> list[tuple[int, int, int, int]]:
-    """Overlapping square tiles ``(x0, y0, side, side)`` covering a ``width`` x ``height``
-    frame: side = half the short side (at least :data:`MIN_TILE`), stride = half a side, so
-    a person up to half a tile tall lies wholly inside some tile. Empty for small frames."""
-    short = min(width, height)
-    if short < 2 * MIN_TILE:
-        return []
-    side = max(MIN_TILE, short // 2)
-    step = side // 2
-
-    def starts(n: int) -> list[int]:
-        s = list(range(0, max(n - side, 0) + 1, step))
-        if s[-1] + side < n:
-            s.append(n - side)
-        return s
-
-    return [(x, y, side, side) for y in starts(height) for x in starts(width)]
 
 
 def roi_for(center: np.ndarray, size: float, width: int, height: int) -> tuple[int, int, int, int]:
@@ -240,10 +222,10 @@ class AthleteTracker:
         self.scale = min(1.0, INFER_MAX_SIDE / long_side) if long_side > 0 else 1.0
         self.iw = max(1, int(round(self.width * self.scale)))
         self.ih = max(1, int(round(self.height * self.scale)))
-        self._new_video = video_landmarker
-        self._new_image = image_landmarker
-        self._image = None
-        self._scout = None  # whole-frame VIDEO landmarker while nobody is tracked
+        self._pool = follow.LandmarkerPool(video_landmarker)  # VIDEO landmarkers, reused
+        self.follower = follow.BoxFollower((self.iw, self.ih))  # light tracks between looks
+        self._new_image, self._image = image_landmarker, None
+        self._scout, self._scout_ms = None, -1  # whole-frame VIDEO landmarker while nobody is tracked
         self.max_people = max(1, int(max_people))
         self.tiles = search_tiles(self.iw, self.ih) if search else []
         self.tracks: list[Track] = []
@@ -252,9 +234,9 @@ class AthleteTracker:
         self._swept = False
         self.rule, self.row_times, self._discovery_every = rule, [], DISCOVERY_EVERY_S
         self._found = False  # someone started or came back on this frame (review who is full)
-        self.stats = {"frames": 0, "roi_calls": 0, "discoveries": 0, "tile_calls": 0,
-                      "rejected_jumps": 0, "landmarkers_created": 0, "first_pose_checks": 0,
-                      "light_calls": 0, "crowded_calls": 0}
+        self.stats = dict.fromkeys(("frames", "roi_calls", "discoveries", "tile_calls", "rejected_jumps",
+                                    "landmarkers_created", "landmarkers_reused", "first_pose_checks",
+                                    "light_calls", "crowded_calls"), 0)
 
     # -- public -------------------------------------------------------------------------
     def process(self, row: int, time_s: float, ms: int, rgb: np.ndarray) -> None:
@@ -262,6 +244,8 @@ class AthleteTracker:
         self.stats["frames"] += 1
         self.row_times.append(time_s)
         img = rgb if self.scale >= 1.0 else cv2.resize(rgb, (self.iw, self.ih), interpolation=cv2.INTER_AREA)
+        if self.tracks and budget.FOLLOW_LIGHT:
+            self.follower.frame(img)
         for tr in self.tracks:
             if tr.active and tr.full:
                 self._update(tr, row, time_s, ms, img)
@@ -270,6 +254,8 @@ class AthleteTracker:
                 found = self._look(tr, row, time_s, img)
                 tr.light_next = time_s + budget.LIGHT_EVERY_S * (len(tr.rows) >= budget.LIGHT_FIRST_ROWS or not found)
                 tr.active = found or time_s - tr.last_time <= budget.LIGHT_LOST_AFTER_S
+            elif tr.active and budget.FOLLOW_LIGHT:  # between looks: moved by the box follower
+                follow.follow_light(self, tr, row, time_s)
         self._dedup(row)
         active = [t for t in self.tracks if t.active]
         scouted = False
@@ -277,21 +263,20 @@ class AthleteTracker:
             # Nobody tracked: look at the whole frame as a plain VIDEO landmarker would (the
             # close-up case costs exactly what it did before ROI tracking existed).
             if self._scout is None:
-                self._scout = self._new_video()
-                self.stats["landmarkers_created"] += 1
-            scouted = True
-            poses = self._scout.detect(img, ms)
+                self._scout, self._scout_ms = self._take(ms)
+            scouted, self._scout_ms = True, max(ms, self._scout_ms + 1)
+            poses = self._scout.detect(img, self._scout_ms)
             if poses:
                 det = to_detection(poses[0], 0, 0, self.iw, self.ih, self.scale)
                 better = self._more_complete(det, img, 0, 0, self.iw, self.ih)
-                tr = self._adopt(better or det, row, time_s)
+                tr = self._adopt(better or det, row, time_s, img)
                 if better is not None:  # the scout is following a partial pose: restart it
-                    self._scout.close()
+                    self._scout.close()  # (not reused: see _drop_landmarker)
                     self._scout = None
                     if tr is not None:
                         tr.restarts += 1
                 elif tr is not None and tr.landmarker is None:  # hand the landmarker over
-                    tr.landmarker, tr.last_ms, tr.whole = self._scout, ms, True
+                    tr.landmarker, tr.last_ms, tr.whole = self._scout, self._scout_ms, True
                     self._scout = None
                 active = [t for t in self.tracks if t.active]
         if self._last_discovery is None and active and not self._small(active):
@@ -312,6 +297,7 @@ class AthleteTracker:
             if lm is not None:
                 lm.close()
         self._scout = self._image = None
+        self._pool.close()
 
     # -- tracking -----------------------------------------------------------------------
     def _update(self, tr: Track, row: int, t: float, ms: int, img: np.ndarray) -> bool:
@@ -333,8 +319,7 @@ class AthleteTracker:
         crop = img if (w, h) == (self.iw, self.ih) else np.ascontiguousarray(img[y0:y0 + h, x0:x0 + w])
         fresh = tr.landmarker is None
         if fresh:
-            tr.landmarker, tr.last_ms = self._new_video(), -1
-            self.stats["landmarkers_created"] += 1
+            tr.landmarker, tr.last_ms = self._take(ms)
         ms = max(ms, tr.last_ms + 1)
         tr.last_ms = ms
         poses = tr.landmarker.detect(crop, ms)
@@ -358,7 +343,7 @@ class AthleteTracker:
             if better is not None and tr.restarts < MAX_RESTARTS:
                 tr.restarts += 1
                 det = better
-                self._drop_landmarker(tr)  # it follows the partial pose: start afresh
+                self._drop_landmarker(tr, reuse=False)  # it follows the partial pose: start afresh
             budget.fill_gap(tr, row, det, self.row_times)
             tr.add(row, t, det, self.scale)
             return True
@@ -405,20 +390,31 @@ class AthleteTracker:
                 best, score = alt, completeness(alt)
         return best
 
-    def _image_landmarker(self):
-        """The IMAGE-mode landmarker (all poses), created on first use."""
+    def _image_landmarker(self):  # the IMAGE-mode landmarker (all poses), created on first use
         if self._image is None:
             self._image = self._new_image()
             self.stats["landmarkers_created"] += 1
         return self._image
 
-    def _drop_landmarker(self, tr: Track) -> None:
+    def _take(self, ms: int) -> tuple[object, int]:
+        """A VIDEO landmarker tracking nobody and its last timestamp (:class:`follow.LandmarkerPool`)."""
+        lm, last = self._pool.take(ms)
+        self.stats["landmarkers_created" if last < 0 else "landmarkers_reused"] += 1
+        return lm, last
+
+    def _drop_landmarker(self, tr: Track, reuse: bool = True) -> None:
+        """``reuse=False``: closed, not pooled (one that latched onto a partial pose; reused,
+        the single-runner sample's first-pose restarts went differently than with a new one)."""
         if tr.landmarker is not None:
-            tr.landmarker.close()
+            if reuse:
+                self._pool.give(tr.landmarker, tr.last_ms)
+            else:
+                tr.landmarker.close()
             tr.landmarker = None
 
     def _dedup(self, row: int) -> None:
-        act = [t for t in self.tracks if t.active and t.rows and t.last_row == row]
+        act = [t for t in self.tracks if t.active and t.rows and t.last_row == row
+               and t.dets[-1] is not budget.NAN_DET]  # (not a light track's followed frame)
         for i, a in enumerate(act):
             for b in act[i + 1:]:
                 if not (a.active and b.active):
@@ -455,16 +451,16 @@ class AthleteTracker:
                 tiles = [self.tiles[(self._next_tile + k) % len(self.tiles)] for k in range(n)]
                 self._next_tile = (self._next_tile + n) % len(self.tiles)
             for (x0, y0, w, h) in tiles:
-                if active and any(_covers(tr, x0, y0, w, h) for tr in active):
+                if active and any(covers(tr, x0, y0, w, h) for tr in active):
                     continue  # a tracked person fills this tile; nothing new to find here
                 crop = np.ascontiguousarray(img[y0:y0 + h, x0:x0 + w])
                 self.stats["tile_calls"] += 1
                 for p in self._image_landmarker().detect(crop, 0):
                     d = to_detection(p, x0, y0, w, h, self.scale)
-                    if _inside(d, x0, y0, w, h, self.scale):
+                    if inside(d, x0, y0, w, h, self.scale):
                         dets.append(d)
         for d in self._unique(dets):
-            self._adopt(d, row, t)
+            self._adopt(d, row, t, img)
 
     def _small(self, tracks: list[Track], limit: float = SMALL_PERSON) -> bool:
         """Everybody tracked is short compared with the frame (far away: others may be)."""
@@ -478,15 +474,16 @@ class AthleteTracker:
                 out.append(d)
         return out
 
-    def _adopt(self, d: Detection, row: int, t: float) -> Track | None:
+    def _adopt(self, d: Detection, row: int, t: float, img: np.ndarray | None = None) -> Track | None:
         box = d.bbox
         for tr in self.tracks:
             if tr.active and tr.last_det is not None and iou(box, budget.box_now(tr, row, self.scale)) > 0.2:
                 return None  # already tracked
         c, s = d.center * self.scale, d.size * self.scale
         best, best_off = None, math.inf
-        for tr in self.tracks:
-            if tr.active or t - tr.last_time > REVIVE_WITHIN_S:
+        colour = None if img is None else identity.torso_colour(img, d.xy * self.scale)
+        for tr in self.tracks:  # a dormant track of the same place, size and colour comes back
+            if tr.active or t - tr.last_time > REVIVE_WITHIN_S or not identity.same_colour(tr.colour, colour):
                 continue
             off = float(np.linalg.norm(c - tr.predict(row)))
             if off < 1.5 * tr.size and 0.6 < s / tr.size < 1.6 and off < best_off:
@@ -500,21 +497,6 @@ class AthleteTracker:
             best.velocity = np.zeros(2)
         best.active, best.full, best.light_gap = True, True, False
         best.add(row, t, d, self.scale)
+        best.colour = identity.blend(best.colour, colour)
         self._discovery_every, self._found = DISCOVERY_EVERY_S, True  # look again soon
         return best
-
-
-def _covers(tr: Track, x0: int, y0: int, w: int, h: int) -> bool:
-    """The tracked person's box takes up most of the tile (inference pixels)."""
-    r = tr.size / 2
-    box = (tr.center[0] - r, tr.center[1] - r, tr.center[0] + r, tr.center[1] + r)
-    ix = max(0.0, min(box[2], x0 + w) - max(box[0], x0))
-    iy = max(0.0, min(box[3], y0 + h) - max(box[1], y0))
-    return ix * iy > 0.5 * w * h
-
-
-def _inside(d: Detection, x0: int, y0: int, w: int, h: int, scale: float) -> bool:
-    """The pose's centre lies inside the tile (poses cut by the tile edge are left to the
-    neighbouring tile that holds them whole)."""
-    cx, cy = d.center * scale
-    return x0 <= cx <= x0 + w and y0 <= cy <= y0 + h

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from posecheck.pose.follow import BLANK_SIDE
 from posecheck.pose.tracking import AthleteTracker, Detection, completeness, contains
 
 W, H = 640, 480
@@ -31,18 +32,25 @@ OTHER = raw_pose(120, 40, 470, 150, 0.95)     # another person, taller, elsewher
 
 
 class FakeVideo:
-    """One-pose VIDEO landmarker: the first call picks ``first`` (what the detector scored
-    highest), later calls keep tracking what it picked."""
+    """One-pose VIDEO landmarker: its detector's n-th run in the test picks ``first(n)`` (what
+    it scored highest), later calls keep tracking what it picked; a blank image (the one a
+    reused landmarker gets, posecheck.pose.follow.LandmarkerPool) makes it forget, so its
+    next call detects again, as MediaPipe's does."""
 
     made: list = []
+    picks = 0
 
     def __init__(self, first):
         self.first, self.tracked = first, None
         FakeVideo.made.append(self)
 
     def detect(self, rgb, ms):
+        if rgb.shape[:2] == (BLANK_SIDE, BLANK_SIDE):
+            self.tracked = None
+            return []
         if self.tracked is None:
-            self.tracked = self.first(len(FakeVideo.made))
+            FakeVideo.picks += 1
+            self.tracked = self.first(FakeVideo.picks)
         return [self.tracked.copy()]
 
     def close(self):
@@ -61,7 +69,7 @@ class FakeImage:
 
 
 def run(first, image_poses, frames=4):
-    FakeVideo.made = []
+    FakeVideo.made, FakeVideo.picks = [], 0
     tracker = AthleteTracker((W, H), lambda: FakeVideo(first), lambda: FakeImage(image_poses),
                              search=False)
     img = np.zeros((H, W, 3), np.uint8)
@@ -79,13 +87,14 @@ def test_partial_first_pose_is_replaced_and_tracking_restarts():
     # the first landmarker picks the partial pose, a new one picks the runner
     tr = run(lambda n: PARTIAL if n == 1 else FULL, [FULL, PARTIAL])
     assert heights(tr) == [[400, 400, 400, 400]]       # the runner on every frame
-    assert tr.tracks[0].restarts == 1 and len(FakeVideo.made) == 2
+    assert tr.tracks[0].restarts == 1 and FakeVideo.picks == 2
+    assert len(FakeVideo.made) == 2     # one that latched onto a partial pose is not reused
 
 
 def test_good_first_pose_is_kept_without_restart():
     tr = run(lambda n: FULL, [FULL, PARTIAL])
     assert heights(tr) == [[400, 400, 400, 400]]
-    assert tr.tracks[0].restarts == 0 and len(FakeVideo.made) == 1
+    assert tr.tracks[0].restarts == 0 and FakeVideo.picks == 1 and len(FakeVideo.made) == 1
     assert tr.stats["first_pose_checks"] == 1          # one extra look, on the first frame
 
 

@@ -1,0 +1,164 @@
+"""The cheap parts of following people (posecheck.pose.follow): reused landmarkers, the box
+follower, and a dormant track coming back only to a person of its own colour."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from posecheck.pose import follow
+from posecheck.pose.tracking import AthleteTracker
+
+
+# ------------------------------------------------------------------ LandmarkerPool
+class FakeLandmarker:
+    """Records every call; finds nobody on a blank image."""
+
+    made = 0
+
+    def __init__(self):
+        FakeLandmarker.made += 1
+        self.calls: list[tuple[tuple, int]] = []
+        self.closed = False
+
+    def detect(self, rgb, ms):
+        assert not self.calls or ms > self.calls[-1][1], "timestamps must increase"
+        self.calls.append((rgb.shape, ms))
+        return []
+
+    def close(self):
+        self.closed = True
+
+
+def test_pool_reuses_a_dropped_landmarker_after_a_blank_frame():
+    FakeLandmarker.made = 0
+    pool = follow.LandmarkerPool(FakeLandmarker, keep=1)
+    a, last = pool.take(1000)
+    assert last == -1 and FakeLandmarker.made == 1
+    a.detect(np.zeros((100, 100, 3), np.uint8), 1000)
+    pool.give(a, 1000)
+    b, last = pool.take(1040)
+    assert b is a and FakeLandmarker.made == 1 and pool.reused == 1
+    # the blank image comes first, at a timestamp between the old and the new frame
+    assert a.calls[-1] == ((follow.BLANK_SIDE, follow.BLANK_SIDE, 3), last) and 1000 < last < 1040
+    c, _ = pool.take(1080)                       # none spare: a new one
+    assert c is not a and FakeLandmarker.made == 2
+    pool.give(b, 1040)
+    pool.give(c, 1080)                           # keep=1: the second is closed
+    assert c.closed and not b.closed
+    pool.close()
+    assert b.closed
+
+
+def test_pool_timestamp_stays_increasing_when_a_landmarker_ran_ahead():
+    pool = follow.LandmarkerPool(FakeLandmarker)
+    a, _ = pool.take(0)
+    a.detect(np.zeros((8, 8, 3), np.uint8), 500)  # ran ahead of the frame clock
+    pool.give(a, 500)
+    b, last = pool.take(200)
+    assert b is a and last > 500                  # (FakeLandmarker asserts the order too)
+
+
+# ------------------------------------------------------------------ BoxFollower
+def textured_frame(k: int, w: int = 1280, h: int = 720) -> tuple[np.ndarray, np.ndarray]:
+    """A grey, lightly textured background with a 120 px tall striped "runner" moving
+    right and a little down; returns the RGB frame and the runner's centre (x, y)."""
+    rng = np.random.default_rng(0)
+    bg = (rng.normal(110, 6, (h // 8, w // 8)).clip(0, 255)).astype(np.uint8)
+    img = cv2.resize(bg, (w, h), interpolation=cv2.INTER_NEAREST)
+    img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
+    cx, cy = 200 + 9.0 * k, 300 + 1.5 * k
+    x0, y0 = int(cx - 30), int(cy - 60)
+    for i in range(6):  # bands of shirt / shorts / legs
+        col = (200, 40, 40) if i % 2 == 0 else (30, 30, 30)
+        cv2.rectangle(img, (x0, y0 + 20 * i), (x0 + 60, y0 + 20 * i + 19), col, -1)
+    return img, np.array([cx, cy])
+
+
+def test_box_follower_follows_a_moving_person_within_a_few_pixels():
+    f = follow.BoxFollower((1280, 720))
+    img, c = textured_frame(0)
+    f.frame(img)
+    pos, errs = c.copy(), []
+    for k in range(1, 60):
+        img, truth = textured_frame(k)
+        f.frame(img)
+        nxt = f.follow(pos, 120.0, shift=np.array([9.0, 1.5]))
+        assert nxt is not None, k
+        pos = nxt
+        errs.append(float(np.linalg.norm(pos - truth)))
+    # one grey pixel of the follower is 4 full-frame pixels; no drift over 60 frames
+    assert max(errs) <= 10.0, errs
+
+
+def test_box_follower_gives_up_on_flat_or_vanished_boxes():
+    f = follow.BoxFollower((1280, 720))
+    img, c = textured_frame(0)
+    f.frame(img)
+    f.frame(np.full_like(img, 110))               # the person is gone, the frame is flat
+    assert f.follow(c, 120.0) is None             # (matchTemplate on a flat window: no match)
+    f = follow.BoxFollower((1280, 720))
+    f.frame(img)
+    f.frame(img)
+    assert f.follow(np.array([5.0, 300.0]), 120.0) is None    # box leaves the frame
+    assert f.follow(c, 20.0) is None                          # too small to match
+    assert follow.BoxFollower((1280, 720)).follow(c, 120.0) is None  # no previous frame
+
+
+# ------------------------------------------------------------------ revive by colour
+W, H = 640, 360
+
+
+def box_frame(colour) -> np.ndarray:
+    img = np.full((H, W, 3), 90, np.uint8)
+    if colour is not None:
+        cv2.rectangle(img, (300, 120), (340, 220), colour, -1)
+    return img
+
+
+class BoxLandmarker:
+    """One pose for the box in the crop (x from 10 % to 90 % of its width), none if blank."""
+
+    def __init__(self, video: bool):
+        self.video = video
+
+    def detect(self, rgb, ms):
+        mask = np.any(rgb != 90, axis=2)
+        if rgb.shape[0] < 100 or not mask.any():
+            return []
+        ys, xs = np.nonzero(mask)
+        h, w = rgb.shape[:2]
+        x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
+        raw = np.zeros((33, 8))
+        raw[:, 0] = (x0 + (x1 - x0) * np.linspace(0.1, 0.9, 33)) / w
+        raw[:, 1] = (y0 + (y1 - y0) * np.linspace(0.02, 0.98, 33)) / h
+        raw[[11, 12, 23, 24], 0] = (x0 + (x1 - x0) * np.array([0.3, 0.7, 0.7, 0.3])) / w
+        raw[[11, 12, 23, 24], 1] = (y0 + (y1 - y0) * np.array([0.25, 0.25, 0.5, 0.5])) / h
+        raw[:, 3] = raw[:, 4] = 0.9
+        return [raw]
+
+    def close(self):
+        pass
+
+
+def run_boxes(second_colour) -> AthleteTracker:
+    """A red person for 20 frames, nobody for 10 (0.4 s), then ``second_colour`` at the same
+    place and size."""
+    tr = AthleteTracker((W, H), lambda: BoxLandmarker(True), lambda: BoxLandmarker(False),
+                        search=False)
+    for k in range(45):
+        colour = (200, 30, 30) if k < 20 else None if k < 30 else second_colour
+        tr.process(k, k / 25, k * 40, box_frame(colour))
+    tr.close()
+    return tr
+
+
+def test_a_dormant_track_comes_back_only_to_its_own_colour():
+    same = run_boxes((200, 30, 30))
+    assert len([t for t in same.tracks if t.rows]) == 1       # the athlete came back
+    other = run_boxes((30, 60, 200))
+    people = [t for t in other.tracks if t.rows]
+    assert len(people) == 2                                   # a different person: new track
+    assert max(people[0].rows) < 20 and min(people[1].rows) >= 30
+    # the dropped landmarkers were reused, not built again
+    assert other.stats["landmarkers_created"] <= 2, other.stats
