@@ -13,7 +13,7 @@ pixels the athlete's :class:`posecheck.types.PoseSequence` will hold, 1.25 × th
 :meth:`posecheck.pose.movenet.MoveNet.infer_box`), so the keypoints equal those of MoveNet
 run on the athlete's rows afterwards.
 
-The keypoints ride on the track as the attribute ``track.movenet``: ``{row: (17, 3) float64
+The keypoints ride on the track in its field ``Track.movenet``: ``{row: (17, 3) float64
 [x_px, y_px, score]}`` in frame pixels, rows as ``track.rows``. :func:`track_keypoints` packs
 them into an array aligned with ``track.rows`` (what a chunk returns and
 :func:`posecheck.pose.parallel.stitch` carries, each frame's keypoints from the chunk that
@@ -146,16 +146,12 @@ class CropHook:
 
 
 def _store(track) -> dict:
-    store = getattr(track, "movenet", None)
-    if store is None:
-        store = {}
-        track.movenet = store
-    return store
+    return track.movenet
 
 
 def track_keypoints(track) -> np.ndarray:
     """(len(track.rows), 17, 3) keypoints aligned with ``track.rows``, NaN where none."""
-    store = getattr(track, "movenet", None) or {}
+    store = track.movenet
     out = np.full((len(track.rows), N_KEYPOINTS, 3), np.nan)
     for k, r in enumerate(track.rows):
         kp = store.get(int(r))

@@ -180,6 +180,7 @@ class Track:
     light_gap: bool = False           # light since the last row: fill the frames between
     colour: np.ndarray | None = None  # torso colour (RGB, frames seen), see identity
     looking: bool = False             # picking by colour among all poses while crowded
+    movenet: dict = field(default_factory=dict)     # row -> (17, 3) keypoints, movenet_hook
 
     def predict(self, row: int) -> np.ndarray:
         return self.center + self.velocity * min(row - self.last_row, 30)
