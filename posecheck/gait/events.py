@@ -193,7 +193,8 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
     lengths) **and** its toe is still relative to the ground (horizontal speed relative to
     the ground below ``STILL_FRACTION`` of the running speed): a sprinter's swing foot can
     skim within a few centimetres of the track for several frames before it lands, but it
-    is then moving forward at about the running speed.
+    is then moving forward at about the running speed. Brief foot glitches of the pose
+    model are bridged first, in ``xy`` and ``fast_xy`` (:func:`bridge_foot_jumps`).
 
     Args:
         xy: (n, 33, 2) conditioned landmarks (pixels, y down).
