@@ -60,6 +60,17 @@ def browser():
         b.close()
 
 
+def _full_page_shot(page, path: Path, copy_to: Path, settle_ms: int) -> None:
+    """Screenshot of the whole page to ``path`` (and a copy to ``copy_to``). Streamlit
+    scrolls inside its own container, so a full-page shot is the viewport: the viewport is
+    made as tall as the content first."""
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": min(6000, max(1000, int(height) + 40))})
+    page.wait_for_timeout(settle_ms)
+    page.screenshot(path=str(path))
+    shutil.copyfile(path, copy_to)
+
+
 def _choose_model(page, label: str) -> None:
     """Pick a pose model in the sidebar's select box."""
     box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").first
@@ -108,15 +119,8 @@ def test_upload_analyse_play_download(app_url, browser, tmp_path):
     page.get_by_role("button", name="Show me").first.click()
     page.get_by_text("Cue 1:").wait_for(timeout=30_000)
 
-    # Streamlit scrolls inside its own container, so a full-page shot is the viewport:
-    # make the viewport as tall as the content instead
-    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
-    page.set_viewport_size({"width": 1400, "height": min(6000, max(1000, int(height) + 40))})
-    page.wait_for_timeout(800)
-    shot = tmp_path / "app_results.png"
-    page.screenshot(path=str(shot))
+    _full_page_shot(page, tmp_path / "app_results.png", SHOT_COPY, settle_ms=800)
     page.set_viewport_size({"width": 1400, "height": 1000})
-    shutil.copyfile(shot, SHOT_COPY)
 
     # every export downloads and is what it says
     got = {}
@@ -160,12 +164,7 @@ def test_upload_analyse_play_download(app_url, browser, tmp_path):
         return [v.videoWidth, v.videoHeight]; }""")
     assert dims[0] > 2 * dims[1], dims                          # two clips side by side
     assert page.locator("[data-testid=stException]").count() == 0
-    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
-    page.set_viewport_size({"width": 1400, "height": min(6000, max(1000, int(height) + 40))})
-    page.wait_for_timeout(1500)
-    shot = tmp_path / "app_compare.png"
-    page.screenshot(path=str(shot))
-    shutil.copyfile(shot, COMPARE_SHOT_COPY)
+    _full_page_shot(page, tmp_path / "app_compare.png", COMPARE_SHOT_COPY, settle_ms=1500)
     with page.expect_download(timeout=120_000) as dl:
         page.get_by_role("button", name="Comparison (CSV)").click()
     assert dl.value.suggested_filename.endswith("_comparison.csv")
@@ -188,12 +187,7 @@ def test_upload_analyse_play_download(app_url, browser, tmp_path):
     panel.get_by_role("button", name="Open in Compare before / after").click()
     panel.get_by_text("Opened: see the").wait_for(timeout=180_000)
     assert page.locator("[data-testid=stException]").count() == 0
-    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
-    page.set_viewport_size({"width": 1400, "height": min(6000, max(1000, int(height) + 40))})
-    page.wait_for_timeout(1500)
-    shot = tmp_path / "app_history.png"
-    page.screenshot(path=str(shot))
-    shutil.copyfile(shot, HISTORY_SHOT_COPY)
+    _full_page_shot(page, tmp_path / "app_history.png", HISTORY_SHOT_COPY, settle_ms=1500)
     page.close()
 
 

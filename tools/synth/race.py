@@ -33,7 +33,6 @@ import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass, field, replace
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +44,8 @@ from .camera import CameraPath, _look
 from .groundtruth import write_json
 from .motion import SprintCycle
 from .params import CameraParams, Look, SprintParams
-from .render import SUN, _box_blur, _x264_determinism, init_buffers, texture_gain
+from .render import (SUN, _box_blur, h264_writer, init_buffers, texture_gain,
+                     vertex_light)
 from .simulation import GroundTruth, _body_cache, _events_and_strides, _ground_truth, project
 
 LANE_W = 1.22
@@ -276,15 +276,7 @@ class RaceRenderer:
         for _a, (vcol, vtex, tex, faces, face_uv, uvs, vseg), V in posed:
             Xc = (V - C) @ R.T
             scr = np.stack([f * Xc[:, 0] / Xc[:, 2] + cx, f * Xc[:, 1] / Xc[:, 2] + cy, Xc[:, 2]], -1)
-            nrm = K.vertex_normals(V, faces)
-            view = C - V
-            view /= np.linalg.norm(view, axis=1, keepdims=True)
-            ndl = np.clip(nrm @ SUN, 0.0, None)
-            half = view + SUN
-            half /= np.linalg.norm(half, axis=1, keepdims=True)
-            spec = np.clip(np.sum(nrm * half, 1), 0, None) ** 24
-            sky = 0.5 + 0.5 * nrm[:, 1]
-            light = (0.34 + 0.72 * ndl + 0.16 * sky + 0.10 * spec * (vtex > 0.5)).astype(np.float64)
+            light = vertex_light(V, faces, C, vtex)
             K.raster_mesh(self.img, self.zbuf, self.idbuf, scr, faces, face_uv, uvs, vcol,
                           light, vtex, tex, vseg, True)
         return K.downsample(self.img, ss)
@@ -293,32 +285,19 @@ class RaceRenderer:
 def render_race(scene: RaceScene, out_path: str | Path, progress: bool = False) -> GroundTruth:
     """Render ``scene`` to ``out_path`` (H.264 MP4, yuv420p, +faststart) and write
     ``<out>.json`` (the athlete's truth plus ``race``); return the athlete's GroundTruth."""
-    import av
-
     t0 = time.perf_counter()
     gt, actors = simulate_race(scene)
     p = scene.athlete
     r = RaceRenderer(scene, gt, actors)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    rate = Fraction(p.fps).limit_denominator(1001)
-    with av.open(str(out_path), "w", options={"movflags": "+faststart"}) as c:
-        st = c.add_stream("libx264", rate=rate)
-        st.width, st.height, st.pix_fmt = p.width, p.height, "yuv420p"
-        st.time_base = 1 / rate
-        st.codec_context.thread_count = 2
-        st.codec_context.thread_type = "SLICE"
-        st.options = {"crf": str(scene.crf), "preset": "veryfast", "g": str(int(round(2 * p.fps))),
-                      **_x264_determinism()}
+    with h264_writer(out_path, p.fps, p.width, p.height,
+                     {"crf": str(scene.crf), "preset": "veryfast",
+                      "g": str(int(round(2 * p.fps)))}) as write:
         for i in range(p.n_frames):
-            fr = av.VideoFrame.from_ndarray(r.frame(i), format="rgb24").reformat(format="yuv420p")
-            fr.pts, fr.time_base = i, 1 / rate
-            for pkt in st.encode(fr):
-                c.mux(pkt)
+            write(r.frame(i))
             if progress and i % 50 == 0:
                 print(f"  frame {i}/{p.n_frames} {time.perf_counter() - t0:.1f}s", flush=True)
-        for pkt in st.encode():
-            c.mux(pkt)
     write_json(out_path.with_suffix(".json"), gt.payload)
     gt.render_time = time.perf_counter() - t0
     return gt

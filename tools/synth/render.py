@@ -7,6 +7,8 @@ texture, projected ground shadow, procedural track background, supersampling ant
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,21 @@ _OWN = {"hip": ("thigh", "pelvis"), "knee": ("thigh", "shank"), "ankle": ("shank
         "heel": ("foot", "shank"), "mtp": ("foot", "toes"), "toe": ("toes", "foot"),
         "shoulder": ("upperarm", "chest"), "elbow": ("upperarm", "forearm"),
         "wrist": ("forearm", "hand")}
+
+
+def vertex_light(V: np.ndarray, faces: np.ndarray, C: np.ndarray, vtex: np.ndarray) -> np.ndarray:
+    """(n,) light per vertex of the posed mesh ``V`` (n, 3) world m seen from the camera
+    centre ``C`` (3,): ambient + sun (:data:`SUN`) diffuse + sky + a specular glint on
+    textured (``vtex`` > 0.5) vertices."""
+    nrm = K.vertex_normals(V, faces)
+    view = C - V
+    view /= np.linalg.norm(view, axis=1, keepdims=True)
+    ndl = np.clip(nrm @ SUN, 0.0, None)
+    half = view + SUN
+    half /= np.linalg.norm(half, axis=1, keepdims=True)
+    spec = np.clip(np.sum(nrm * half, 1), 0, None) ** 24
+    sky = 0.5 + 0.5 * nrm[:, 1]
+    return (0.34 + 0.72 * ndl + 0.16 * sky + 0.10 * spec * (vtex > 0.5)).astype(np.float64)
 
 
 def texture_gain(body) -> np.ndarray:
@@ -85,16 +102,7 @@ class Renderer:
         sh = _box_blur(self.shadow, k)
         self.img *= (1.0 - 0.5 * sh * self.ground)[:, :, None]
 
-        # lighting per vertex
-        nrm = K.vertex_normals(V, self.faces)
-        view = C - V
-        view /= np.linalg.norm(view, axis=1, keepdims=True)
-        ndl = np.clip(nrm @ SUN, 0.0, None)
-        half = view + SUN
-        half /= np.linalg.norm(half, axis=1, keepdims=True)
-        spec = np.clip(np.sum(nrm * half, 1), 0, None) ** 24
-        sky = 0.5 + 0.5 * nrm[:, 1]
-        light = (0.34 + 0.72 * ndl + 0.16 * sky + 0.10 * spec * (self.vtex > 0.5)).astype(np.float64)
+        light = vertex_light(V, self.faces, C, self.vtex)
         self.zbuf[:] = np.inf
         self.idbuf[:] = -1
         K.raster_mesh(self.img, self.zbuf, self.idbuf, scr, self.faces, self.face_uv, self.uvs,
@@ -151,14 +159,46 @@ def _x264_determinism() -> dict:
     return {"x264-params": "asm=" + ",".join(cpu)}
 
 
+@contextmanager
+def h264_writer(out_path: Path, fps: float, width: int, height: int, options: dict):
+    """Open ``out_path`` as an H.264 MP4 (yuv420p, +faststart, x264 ``options`` plus
+    :func:`_x264_determinism`) and yield ``write(rgb)``, which encodes the next
+    (height, width, 3) uint8 RGB frame; the encoder is flushed on exit."""
+    import av
+
+    rate = Fraction(fps).limit_denominator(1001)
+    with av.open(str(out_path), "w", options={"movflags": "+faststart"}) as c:
+        st = c.add_stream("libx264", rate=rate)
+        st.width, st.height, st.pix_fmt = width, height, "yuv420p"
+        st.time_base = 1 / rate
+        # x264 frame threads make the bitstream depend on wall-clock timing; sliced
+        # threads are deterministic (same input -> byte-identical file)
+        st.codec_context.thread_count = 2
+        st.codec_context.thread_type = "SLICE"
+        st.options = {**options, **_x264_determinism()}
+        count = 0
+
+        def write(rgb: np.ndarray) -> None:
+            nonlocal count
+            # reformat() gives the encoder a frame that owns its pixels: x264 keeps frames in
+            # its look-ahead queue, and a frame wrapping a freed numpy buffer would change
+            fr = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+            fr.pts, fr.time_base = count, 1 / rate
+            count += 1
+            for pkt in st.encode(fr):
+                c.mux(pkt)
+
+        yield write
+        for pkt in st.encode():
+            c.mux(pkt)
+
+
 def render_clip(params: SprintParams, out_path: str | Path, *, crf: int = 20,
                 json_path: str | Path | None = None, progress: bool = False,
                 ground_truth: GroundTruth | None = None) -> GroundTruth:
     """Render ``params`` to ``out_path`` (H.264 MP4) and write ``<out>.json``; return the GT.
     ``ground_truth``: render this simulation instead of ``simulate(params)`` (e.g. an
     accelerating run, :mod:`tools.synth.acceleration`; its own params are used)."""
-    import av
-
     t0 = time.perf_counter()
     gt = ground_truth if ground_truth is not None else simulate(params)
     params = gt.params
@@ -166,32 +206,15 @@ def render_clip(params: SprintParams, out_path: str | Path, *, crf: int = 20,
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     occl = {k: [] for k in gt.px}
-    with av.open(str(out_path), "w", options={"movflags": "+faststart"}) as c:
-        from fractions import Fraction
-
-        st = c.add_stream("libx264", rate=Fraction(params.fps).limit_denominator(1001))
-        st.width, st.height, st.pix_fmt = params.width, params.height, "yuv420p"
-        tb = 1 / Fraction(params.fps).limit_denominator(1001)
-        st.time_base = tb
-        # x264 frame threads make the bitstream depend on wall-clock timing; sliced
-        # threads are deterministic (same input -> byte-identical file)
-        st.codec_context.thread_count = 2
-        st.codec_context.thread_type = "SLICE"
-        st.options = {"crf": str(crf), "preset": "medium", **_x264_determinism()}
+    with h264_writer(out_path, params.fps, params.width, params.height,
+                     {"crf": str(crf), "preset": "medium"}) as write:
         for i in range(params.n_frames):
             rgb = r.frame(i)
             for k, v in r.occlusion(i).items():
                 occl[k].append(v)
-            # reformat() gives the encoder a frame that owns its pixels: x264 keeps frames in
-            # its look-ahead queue, and a frame wrapping a freed numpy buffer would change
-            fr = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
-            fr.pts, fr.time_base = i, tb
-            for pkt in st.encode(fr):
-                c.mux(pkt)
+            write(rgb)
             if progress and i % 30 == 0:
                 print(f"  frame {i}/{params.n_frames} {time.perf_counter() - t0:.1f}s", flush=True)
-        for pkt in st.encode():
-            c.mux(pkt)
     gt.payload["frames"]["occluded"] = {k: np.array(v) for k, v in occl.items()}
     write_json(json_path or out_path.with_suffix(".json"), gt.payload)
     gt.render_time = time.perf_counter() - t0
