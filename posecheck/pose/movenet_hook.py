@@ -130,7 +130,7 @@ class CropHook:
             packed = tr.dets[-1]
             if np.isnan(packed[0, 0]):
                 continue
-            store = _store(tr)
+            store = tr.movenet
             before = store.get(row - 1)
             if repeated and before is not None:
                 store[row] = before
@@ -143,10 +143,6 @@ class CropHook:
             except ValueError:  # a degenerate box (one landmark): MediaPipe's stay
                 continue
             self.calls += 1
-
-
-def _store(track) -> dict:
-    return track.movenet
 
 
 def track_keypoints(track) -> np.ndarray:
