@@ -37,3 +37,25 @@ def test_loop_clip_repeats_the_frames_and_re_times_them(tmp_path):
     # the same pictures, not re-encoded: frame k of the copy is frame k of the sample
     a, b = _frames(SAMPLE, 3), _frames(tmp_path / "slow.mp4", 3)
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_bench_startup_sees_every_fixed_cost_it_reports():
+    """bench/bench_startup.py wraps package internals by name; if one is renamed its row
+    would silently read zero. One round on the sample (full mode, two workers): every
+    timer fired and the numbers hang together."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from bench_startup import run_round, summarise
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    r = run_round(str(SAMPLE), "full", 2)
+    assert r["frames"] == 180
+    assert len(r["build"]) >= 2 and len(r["build_inside"]) == len(r["build"])  # a landmarker per chunk at least
+    assert all(0 < b <= w + 1e-6 for b, w in zip(sorted(r["build_inside"]), sorted(r["build"])))
+    assert len(r["search"]) >= 1 and r["sha256"]
+    assert len(r["plan"]) == 2 and len(r["chunks"]) == 2
+    assert set(r["first_frame"]) == set(r["chunk_start"]) and len(r["first_frame"]) == 2
+    assert not r["movenet_session"]  # full mode: no MoveNet
+    rows = {label: value for label, value, _s in summarise(r)}
+    assert rows["lead-in frames (tracked twice)"] == sum(s - ls for ls, s, _e in r["plan"]) > 0
+    assert 0 < rows["pose pass"] < rows["analysis"]
