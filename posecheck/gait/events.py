@@ -251,7 +251,10 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
                            - v_ground[:, None]) / (STILL_FRACTION * v_run)
     # contact score: < 1 on the ground
     score = np.fmax(height / threshold, rel_speed)
-    min_len = max(2, int(round(MIN_CONTACT_S * fps)))
+    # at 25–33 fps one frame spans MIN_CONTACT_S: a sprinter's 0.08–0.1 s contact is 2–3
+    # frames, and the pose model's far foot often rises a frame early, leaving one
+    # (docs/metrics.md §3, "Short contacts at 25 fps")
+    min_len = max(1, int(round(MIN_CONTACT_S * fps)))
     max_gap = max(1, int(round(MAX_GAP_S * fps)))
     contact = np.zeros((n, 2), dtype=bool)
     events: list[GaitEvent] = []

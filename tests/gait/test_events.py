@@ -225,3 +225,46 @@ def test_a_far_foot_lost_at_touchdown_does_not_delay_the_touchdown(monkeypatch):
     assert np.mean(bridged <= 2.0) >= 0.75 and np.median(bridged) <= 1.5, bridged
     assert np.all(unbridged > 4.0), unbridged
     assert unbridged.mean() > bridged.mean() + 3.0, (unbridged, bridged)
+
+
+def test_a_one_frame_contact_at_25_fps_still_counts():
+    """25 fps, a sprinter's ~0.09 s contacts (2–3 frames), and the far foot lifted 0.1 leg
+    lengths on the last frame of each of its contacts, as the pose model's far foot rises
+    early: one frame at the ground remains. At 25 fps one frame already spans the minimum
+    contact (0.03 s), so every far touchdown is still found, within a frame (the race scene
+    of ``--scene race`` lost 22 of 46 far touchdowns when two frames were required)."""
+    from posecheck.gait.events import FOOT_LANDMARKS
+
+    fps = 25.0
+    pose, gt = truth_pose(1.0, fps, 0.5, 2, seconds=3.0)
+    kin, *_ = analyze_kinematics(pose)
+    far = "left" if gt["near_side"] == "right" else "right"
+    j = 0 if far == "left" else 1
+    cols = [c for c in FOOT_LANDMARKS if c % 2 == (1 if far == "left" else 0)]
+    contact = np.array(gt["frames"]["contact"], dtype=bool)[:, j]
+    xy = np.array(pose.xy, copy=True)
+    lengths = []
+    i = 0
+    while i < len(contact):
+        if contact[i]:
+            k = i
+            while k + 1 < len(contact) and contact[k + 1]:
+                k += 1
+            lengths.append(k - i + 1)
+            if k > i:  # leave the first frame of the contact only
+                xy[i + 1:k + 1, cols, 1] -= 0.1 * kin.leg_length_px
+            i = k + 1
+        else:
+            i += 1
+    assert max(lengths) <= 3  # short contacts, as a sprinter's at 25 fps
+    from dataclasses import replace
+
+    _kin, events, *_ = analyze_kinematics(replace(pose, xy=xy))
+    errs = []
+    for e in gt["events"]:
+        if e["side"] == far and e["type"] == "touchdown" and \
+                END_MARGIN_S <= e["time"] <= (gt["n_frames"] - 1) / fps - END_MARGIN_S:
+            cands = [x.time_s for x in events if x.side == far and x.kind == "touchdown"]
+            errs.append(min(abs(np.array(cands) - e["time"])) * fps if cands else np.inf)
+    assert len(errs) >= 4
+    assert np.all(np.array(errs) <= 1.0), errs
