@@ -274,6 +274,7 @@ def track_frames(
     model_path: Path | None = None,
     one_thread: bool = False,
     after_frame=None,
+    image_landmarker=None,
 ):
     """Find and track every person in ``frames`` (the per-frame pass of
     :func:`estimate_sequence`, also run on each chunk of :mod:`posecheck.pose.parallel`).
@@ -286,7 +287,9 @@ def track_frames(
     inference pool (for several streams at once, each filling a core); ``after_frame(tracker,
     row, file_index, rgb, repeated)``: called after each frame is tracked, with the frame
     (``repeated`` from ``frames.flags`` of a :class:`posecheck.video.repeats.RepeatMarker`,
-    else False; :class:`posecheck.pose.movenet_hook.CropHook`).
+    else False; :class:`posecheck.pose.movenet_hook.CropHook`); ``image_landmarker``: factory
+    of the IMAGE-mode landmarker (default: one of this stream's own;
+    :func:`shared_image_landmarker` for one shared by several streams).
     """
     from posecheck.pose.tracking import AthleteTracker
 
@@ -308,8 +311,9 @@ def track_frames(
                     size,
                     lambda: _Landmarker(cfg, model_path, video=True, num_poses=1,
                                         one_thread=one_thread),
-                    lambda: _Landmarker(cfg, model_path, video=False, num_poses=cfg.max_people,
-                                        one_thread=one_thread),
+                    image_landmarker or (lambda: _Landmarker(cfg, model_path, video=False,
+                                                             num_poses=cfg.max_people,
+                                                             one_thread=one_thread)),
                     max_people=cfg.max_people, search=cfg.roi_search,
                     rule=getattr(cfg, "athlete", "auto"))
             last_ms = _timestamp_ms(t, last_ms)
@@ -325,6 +329,17 @@ def track_frames(
         if tracker is not None:
             tracker.close()
     return indices, times, (tracker.tracks if tracker is not None else []), size
+
+
+def shared_image_landmarker(config: PoseConfig, model_path: Path, one_thread: bool = False):
+    """A :class:`posecheck.pose.follow.SharedLandmarker` of the IMAGE-mode landmarker
+    :func:`track_frames` would build (``config.max_people`` poses), built on first use; pass
+    it as ``image_landmarker`` to several streams and ``shutdown()`` it after them."""
+    from posecheck.pose.follow import SharedLandmarker
+
+    return SharedLandmarker(lambda: _Landmarker(config, model_path, video=False,
+                                                num_poses=config.max_people,
+                                                one_thread=one_thread))
 
 
 def estimate_sequence(

@@ -198,9 +198,10 @@ def run_tasks(fn: Callable, tasks: list[tuple], workers: int,
 # -- pose pass --------------------------------------------------------------------------------
 def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
                 lead: int, start: int, stop: int, ctx: TaskContext,
-                movenet: CropSpec | None = None) -> dict:
+                movenet: CropSpec | None = None, image_landmarker=None) -> dict:
     """Task: track everybody in frames ``[lead, stop)``; compact arrays, file indices
-    (``movenet``: also MoveNet on the possible athletes' crops, :mod:`posecheck.pose.movenet_hook`)."""
+    (``movenet``: also MoveNet on the possible athletes' crops, :mod:`posecheck.pose.movenet_hook`;
+    ``image_landmarker``: the run's shared IMAGE-mode landmarker, see :func:`estimate_video`)."""
     from posecheck.pose.landmarker import track_frames
     from posecheck.pose.movenet_hook import CropHook, track_keypoints
     from posecheck.video.reader import iter_frames
@@ -217,7 +218,8 @@ def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
         hook = None if movenet is None else CropHook(movenet, start=start)  # not the lead-in
         indices, times, tracks, size = track_frames(marked, cfg, progress=tick,
                                                     model_path=model_path, one_thread=True,
-                                                    after_frame=hook)
+                                                    after_frame=hook,
+                                                    image_landmarker=image_landmarker)
         complete = reader.complete
     ctx.tick(len(indices) - (start - lead))
     idx = np.asarray(indices, dtype=np.int64)
@@ -288,22 +290,28 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
     tick = None if progress is None else (lambda done: progress(min(done, total), total))
     model = resolve_model(cfg.model, cfg.model_dir)
     tasks = lambda chunks: [(str(path), info, cfg, model, *c) for c in chunks]  # noqa: E731
-    chunk = functools.partial(_pose_chunk, movenet=movenet)
-    results = run_tasks(chunk, tasks(plan), workers, tick)
-    for attempt in range(RETRIES + 1):
-        bad = [k for k in range(1, len(plan)) if _disagree(results[k - 1], results[k], plan[k][1])]
-        if not bad:
-            break
-        if attempt == RETRIES:  # chunks that never agree: the single stream decides
-            return athlete(single_stream())
-        # a landmarker can lock onto a poor first detection and keep it (the other chunk
-        # may be the wrong one as well): run these chunks again from an earlier frame
-        for k in bad:
-            lead = (plan[k][1] - plan[k][0]) * RETRY_LEAD_FACTOR
-            plan[k] = (max(0, plan[k][1] - lead), plan[k][1], plan[k][2])
-        again = run_tasks(chunk, tasks([plan[k] for k in bad]), workers)
-        for k, r in zip(bad, again):
-            results[k] = r
+    # the chunks share one IMAGE-mode landmarker (stateless; follow.SharedLandmarker)
+    image = pose.shared_image_landmarker(cfg, model, one_thread=True)
+    chunk = functools.partial(_pose_chunk, movenet=movenet, image_landmarker=image)
+    try:
+        results = run_tasks(chunk, tasks(plan), workers, tick)
+        for attempt in range(RETRIES + 1):
+            bad = [k for k in range(1, len(plan))
+                   if _disagree(results[k - 1], results[k], plan[k][1])]
+            if not bad:
+                break
+            if attempt == RETRIES:  # chunks that never agree: the single stream decides
+                return athlete(single_stream())
+            # a landmarker can lock onto a poor first detection and keep it (the other
+            # chunk may be the wrong one as well): run these chunks again from earlier
+            for k in bad:
+                lead = (plan[k][1] - plan[k][0]) * RETRY_LEAD_FACTOR
+                plan[k] = (max(0, plan[k][1] - lead), plan[k][1], plan[k][2])
+            again = run_tasks(chunk, tasks([plan[k] for k in bad]), workers)
+            for k, r in zip(bad, again):
+                results[k] = r
+    finally:
+        image.shutdown()
     index, times, tracks, repeated = stitch(results, plan)
     if progress is not None:
         progress(len(times), total)

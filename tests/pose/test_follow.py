@@ -162,3 +162,40 @@ def test_a_dormant_track_comes_back_only_to_its_own_colour():
     assert max(people[0].rows) < 20 and min(people[1].rows) >= 30
     # the dropped landmarkers were reused, not built again
     assert other.stats["landmarkers_created"] <= 2, other.stats
+
+
+def test_shared_landmarker_builds_once_calls_one_at_a_time_and_closes_on_shutdown():
+    import threading
+    import time
+
+    from posecheck.pose.follow import SharedLandmarker
+
+    made, active, overlap, closed = [], [0], [0], []
+
+    class Fake:
+        def detect(self, rgb, ms):
+            active[0] += 1
+            overlap[0] = max(overlap[0], active[0])
+            time.sleep(0.002)
+            active[0] -= 1
+            return [rgb.shape]
+
+        def close(self):
+            closed.append(self)
+
+    shared = SharedLandmarker(lambda: made.append(Fake()) or made[-1])
+    assert shared() is shared and not made  # built on first use only
+    img = np.zeros((4, 4, 3), np.uint8)
+    threads = [threading.Thread(target=lambda: [shared.detect(img, 0) for _ in range(20)])
+               for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(made) == 1 and shared.calls == 60 and overlap[0] == 1
+    shared.close()  # a tracker's close: the landmarker stays open
+    assert not closed
+    shared.shutdown()
+    assert closed == made
+    shared.shutdown()  # twice is harmless
+    assert closed == made

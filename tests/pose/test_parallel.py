@@ -327,3 +327,43 @@ def test_fast_landmark_results_equal_the_public_api(monkeypatch):
         for x, y in zip(a, b):
             for p, q in zip(x, y):
                 assert p.shape == (33, 8) and np.array_equal(p, q)
+
+
+def test_chunks_share_one_image_landmarker_and_get_the_same_poses(tmp_path, monkeypatch):
+    """The IMAGE-mode landmarker keeps no state between calls, so the chunks share one
+    (pose.follow.SharedLandmarker): built once per run instead of once per chunk, and the
+    analysis is the same to the bit as with one per chunk."""
+    from posecheck.pose import landmarker
+
+    synthclips.two_runners(tmp_path / "two.mp4")  # 36 frames, two people: searches happen
+    monkeypatch.setattr(parallel, "MIN_FRAMES_PER_WORKER", 10)
+    built = {"image": 0, "video": 0}
+    real_init = landmarker._Landmarker.__init__
+
+    def counting_init(self, cfg, model_path, video=True, **kw):
+        built["video" if video else "image"] += 1
+        real_init(self, cfg, model_path, video=video, **kw)
+
+    monkeypatch.setattr(landmarker._Landmarker, "__init__", counting_init)
+    cfg = Config(pose=PoseConfig(model="full", workers=2))
+    shared = analyze_video(tmp_path / "two.mp4", cfg)
+    assert built["image"] == 1, built
+
+    class OnePerChunk:  # the behaviour before: every tracker builds its own
+        def __init__(self, config, model_path, one_thread=False):
+            self.args = (config, model_path, one_thread)
+
+        def __call__(self):
+            config, model_path, one_thread = self.args
+            return landmarker._Landmarker(config, model_path, video=False,
+                                          num_poses=config.max_people, one_thread=one_thread)
+
+        def shutdown(self):
+            pass
+
+    built["image"] = 0
+    monkeypatch.setattr(landmarker, "shared_image_landmarker", OnePerChunk)
+    own = analyze_video(tmp_path / "two.mp4", cfg)
+    assert built["image"] == 2, built
+    assert np.array_equal(shared.pose.xy, own.pose.xy, equal_nan=True)
+    assert np.array_equal(shared.pose.detected, own.pose.detected)
