@@ -20,9 +20,12 @@ Method (``docs/metrics.md`` §Gait events):
    * clean feet (:func:`foot_noise` below a tenth of the foot's per-frame descent at
      touchdown, i.e. practically exact landmarks): :func:`refine_event`, touchdown = the descending
      foot reaches its contact level, toe-off = the toe leaves it;
-   * noisy feet (pose-model output): touchdowns by :func:`tangent_touchdowns` (the
-     descending foot crosses :data:`TANGENT_HEIGHT` above its contact level, extrapolated
-     down to the level along its velocity there), toe-offs keep the rough crossing.
+   * noisy feet (pose-model output): touchdowns by
+     :func:`posecheck.gait.landing.tangent_crossings` (the descending foot crosses
+     ``TANGENT_HEIGHT`` above its contact level, extrapolated down to the level along its
+     velocity there), re-timed where the final approach is sampled densely enough (240
+     fps) by :func:`posecheck.gait.landing.approach_touchdowns` (a hinge fit of the
+     decelerating approach); toe-offs keep the rough crossing.
 """
 
 from __future__ import annotations
@@ -37,8 +40,7 @@ from posecheck.signals.rolling import rolling_percentile
 from posecheck.types import LANDMARK_INDEX as L
 from posecheck.types import GaitEvent
 from posecheck.gait.landing import (
-    LANDING_SPEED_LEG, REFINE_WINDOW_S, TANGENT_HEIGHT, approach_touchdowns, contact_level,
-    tangent_crossings, tangent_touchdowns,
+    LANDING_SPEED_LEG, REFINE_WINDOW_S, approach_touchdowns, contact_level, tangent_crossings,
 )
 from posecheck.gait.speed import local_running_speed_px
 
@@ -60,7 +62,7 @@ MAX_GAP_S = 0.02
 #: A foot whose toe moves slower than this fraction of the running speed relative to the
 #: ground counts as still (on the ground).
 STILL_FRACTION = 0.45
-#: Low-pass cut-off (Hz) of the foot height used by :func:`tangent_touchdowns` (removes the
+#: Low-pass cut-off (Hz) of the foot height used by the tangent touchdowns (removes the
 #: frame-to-frame jitter, keeps the ~50 ms approach; capped at 0.4 × the frame rate).
 TANGENT_CUTOFF_HZ = 15.0
 #: Foot glitches (:func:`bridge_foot_jumps`): a heel, toe or ankle whose speed changes by

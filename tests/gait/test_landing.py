@@ -136,7 +136,7 @@ def _signed_errors(events, gt, fps, side):
 def test_near_foot_touchdowns_at_240fps_are_not_early():
     """Exact synthetic landmarks + 1 px of white noise (styles 0/0.5/1, 240 fps): the
     near foot's touchdowns through the whole event stage. The tangent alone was 1.3–2.4
-    frames early (median −1.6, the synthetic foot decelerates into the track); measured
+    frames early (median −1.5, the synthetic foot decelerates into the track); measured
     now median −0.45, within ±1.5 frames."""
     fps = 240.0
     errs = []
