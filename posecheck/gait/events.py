@@ -184,7 +184,8 @@ def bridge_foot_jumps(xy: np.ndarray, times: np.ndarray, leg_px: float) -> np.nd
 
 
 def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
-                  fast_xy=None) -> tuple[tuple[GaitEvent, ...], np.ndarray, np.ndarray]:
+                  fast_xy=None, visibility=None
+                  ) -> tuple[tuple[GaitEvent, ...], np.ndarray, np.ndarray]:
     """Touchdowns and toe-offs of both feet.
 
     A foot is on the ground when it is near the ground line (height < ``threshold`` leg
@@ -205,6 +206,10 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
             :func:`tangent_crossings`, refined where the approach is sampled densely
             enough by :func:`posecheck.gait.landing.approach_touchdowns`. ``None`` = keep
             the rough threshold crossings.
+        visibility: optional (n, 33) the pose model's landmark visibility in [0, 1] with the
+            leg labels of ``xy`` (swap-repaired): the approach fit is used only where the
+            model saw the foot (:data:`posecheck.gait.landing.APPROACH_MIN_VISIBILITY`).
+            ``None`` = seen everywhere.
 
     Returns:
         ``(events, contact, height)``: events sorted by time; (n, 2) bool contact per frame
@@ -224,6 +229,11 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
     fast = xy if fast_xy is None else bridge_foot_jumps(fast_xy, t, leg_px)
     # samples of the lowest foot point that the bridging replaced: missing for the
     # approach fit (a straight line drawn over a pose-model glitch is no foot path)
+    foot_vis = None
+    if visibility is not None:   # the pose model's score of each foot: min of heel and toe
+        vis = np.asarray(visibility, dtype=np.float64)
+        foot_vis = np.stack([np.fmin(vis[:, L[f"{s}_heel"]], vis[:, L[f"{s}_foot_index"]])
+                             for s in SIDES], axis=1)
     bridged = np.zeros((n, 2), dtype=bool)
     if fast_xy is not None:
         y0, y1 = lowest_foot_y(np.asarray(fast_xy, dtype=np.float64)), lowest_foot_y(fast)
@@ -271,8 +281,9 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
                 ab = np.array(runs, dtype=np.int64).reshape(-1, 2)
                 t_td, t_late = tangent_crossings(t, h_td[:, j], np.maximum(ab[:, 0], 1),
                                                  ab[:, 1], fps)
+                seen = None if foot_vis is None else foot_vis[:, j]
                 t_ap = approach_touchdowns(t, h_raw[:, j], ab[:, 0], ab[:, 1], t_td, fps,
-                                           replaced=bridged[:, j], latest=t_late)
+                                           replaced=bridged[:, j], latest=t_late, visibility=seen)
                 t_td = np.where(np.isfinite(t_ap), t_ap, t_td)
             for k, (a, b) in enumerate(runs):
                 if a > 0 and np.isfinite(s[a - 1]) and np.isfinite(s[a]):

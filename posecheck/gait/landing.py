@@ -47,6 +47,11 @@ APPROACH_MIN_SAMPLES = 6
 #: comes down at ~1 leg length/s (:data:`LANDING_SPEED_LEG`); a fit much slower than that
 #: has put its break where a hovering foot's path is flat, which is not a landing.
 APPROACH_MIN_SPEED = 0.25 * LANDING_SPEED_LEG
+#: Least mean visibility (the pose model's own score, min of heel and toe per frame) over
+#: the fitted span for the fit to be used: MediaPipe scores a foot it sees 0.97–0.99, and
+#: the far foot at its touchdown, behind the near leg swinging past, 0.90–0.96, where it
+#: hovers above the track and lands late (docs/metrics.md §3; chosen on tuning clips).
+APPROACH_MIN_VISIBILITY = 0.965
 #: Half-width (s) of the break-point search around the tangent touchdown, and its step in
 #: frames.
 APPROACH_SEARCH_S = 0.03
@@ -157,7 +162,8 @@ def _level_lines(t, h, a, b):
 
 
 def approach_touchdowns(t: np.ndarray, h: np.ndarray, starts, stops, guess,
-                        fps: float, replaced=None, latest=None) -> np.ndarray:
+                        fps: float, replaced=None, latest=None,
+                        visibility=None) -> np.ndarray:
     """Touchdown times (s), one per contact, from a hinge fit of the final approach.
 
     Args:
@@ -171,12 +177,15 @@ def approach_touchdowns(t: np.ndarray, h: np.ndarray, starts, stops, guess,
             the guess to the break point, or the post window, contains one.
         latest: optional (m,) latest break point (s) per contact (e.g. the second output
             of :func:`tangent_crossings`); NaN = no limit.
+        visibility: optional (n,) the pose model's visibility of the foot in [0, 1] (min of
+            heel and toe); no fit where its mean over the fitted span is below
+            :data:`APPROACH_MIN_VISIBILITY` (NaN samples ignored).
 
     Returns:
         (m,) touchdown times in seconds; NaN where the contact has no finite guess, no
         contact level, fewer than :data:`APPROACH_MIN_SAMPLES` approach samples at every
-        candidate break point, or a replaced sample in the fitted span (the caller keeps
-        its other estimate).
+        candidate break point, or a replaced sample or low visibility in the fitted span
+        (the caller keeps its other estimate).
 
     Model, relative to the contact level ``c(t)`` (the line of :func:`contact_level`, then
     shifted to the median height of the first :data:`APPROACH_POST_S` s after the break,
@@ -233,7 +242,12 @@ def approach_touchdowns(t: np.ndarray, h: np.ndarray, starts, stops, guess,
         if np.isfinite(best):
             i0 = int(np.searchsorted(t, min(best, g[k]) - APPROACH_WINDOW_S - 1e-9))
             i1 = int(np.searchsorted(t, max(best, g[k]) + APPROACH_POST_S + 1e-9, side="right"))
-            if cum[i1] == cum[i0]:
+            seen = True
+            if visibility is not None:
+                v = np.asarray(visibility, dtype=np.float64)[i0:i1]
+                v = v[np.isfinite(v)]
+                seen = v.size > 0 and float(v.mean()) >= APPROACH_MIN_VISIBILITY
+            if cum[i1] == cum[i0] and seen:
                 out[k] = best
     return out
 

@@ -98,6 +98,7 @@ def test_approach_at_120fps_has_too_few_samples():
 
 
 def test_approach_gates():
+    """The fit hands a contact back to the tangent where it cannot be trusted."""
     fps = 240.0
     t, h, td, a, b = _landing(fps, 0.3, 0.0, 0)
     A, B = np.array([a]), np.array([b])
@@ -117,6 +118,13 @@ def test_approach_gates():
     assert np.isnan(got) or got <= cap[0] + 1e-12
     # no guess -> NaN
     assert np.isnan(approach_touchdowns(t, h, A, B, np.array([np.nan]), fps)[0])
+    # the pose model did not see the foot well over the fitted span -> no fit
+    vis = np.full(t.size, 0.99)
+    assert np.isfinite(approach_touchdowns(t, h, A, B, guess, fps, visibility=vis)[0])
+    vis[50:70] = 0.9
+    assert np.isnan(approach_touchdowns(t, h, A, B, guess, fps, visibility=vis)[0])
+    vis[:] = np.nan                                   # no score at all -> not seen
+    assert np.isnan(approach_touchdowns(t, h, A, B, guess, fps, visibility=vis)[0])
 
 
 def _signed_errors(events, gt, fps, side):
