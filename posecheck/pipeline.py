@@ -16,6 +16,7 @@ from posecheck.video import reader as video_io                       # 1. decode
 from posecheck.pose.parallel import estimate_video                   # 2. pose (threads)
 from posecheck.pose.refine import estimate_fused                     #    + MoveNet on the crop
 from posecheck.kinematics.chain import best_angles, compute_kinematics  # 3-4. signals, angles
+from posecheck.kinematics.legs import swap_legs
 from posecheck.gait.events import detect_events                      # 5. gait
 from posecheck.gait.start import events_after_start, find_block_start
 from posecheck.gait.strides import compute_strides
@@ -122,7 +123,9 @@ def measure_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None):
     cfg = cfg or KinematicsConfig()
     kin = compute_kinematics(pose, cfg)
     events, _contact, _height = detect_events(kin.xy, pose.times, kin.leg_length_px,
-                                              cfg.contact_threshold, fast_xy=kin.xy_events)
+                                              cfg.contact_threshold, fast_xy=kin.xy_events,
+                                              visibility=swap_legs(pose.visibility,
+                                                                   kin.leg_swapped))
     start = find_block_start(kin, pose.times, pose.xy, events)
     frame_s = 1.0 / kin.sampling_rate_hz if kin.sampling_rate_hz > 0 else 0.0
     events = events_after_start(events, start, frame_s)

@@ -20,9 +20,12 @@ Method (``docs/metrics.md`` §Gait events):
    * clean feet (:func:`foot_noise` below a tenth of the foot's per-frame descent at
      touchdown, i.e. practically exact landmarks): :func:`refine_event`, touchdown = the descending
      foot reaches its contact level, toe-off = the toe leaves it;
-   * noisy feet (pose-model output): touchdowns by :func:`tangent_touchdowns` (the
-     descending foot crosses :data:`TANGENT_HEIGHT` above its contact level, extrapolated
-     down to the level along its velocity there), toe-offs keep the rough crossing.
+   * noisy feet (pose-model output): touchdowns by
+     :func:`posecheck.gait.landing.tangent_crossings` (the descending foot crosses
+     ``TANGENT_HEIGHT`` above its contact level, extrapolated down to the level along its
+     velocity there), re-timed where the final approach is sampled densely enough (240
+     fps) by :func:`posecheck.gait.landing.approach_touchdowns` (a hinge fit of the
+     decelerating approach); toe-offs keep the rough crossing.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ from posecheck.signals.outliers import remove_jumps
 from posecheck.signals.rolling import rolling_percentile
 from posecheck.types import LANDMARK_INDEX as L
 from posecheck.types import GaitEvent
+from posecheck.gait.landing import (
+    LANDING_SPEED_LEG, REFINE_WINDOW_S, approach_touchdowns, contact_level, tangent_crossings,
+)
 from posecheck.gait.speed import local_running_speed_px
 
 SIDES = ("left", "right")
@@ -44,9 +50,6 @@ GROUND_WINDOW_S = 0.25
 #: Percentile of the feet's lowest points in that window taken as the rough ground level.
 GROUND_PERCENTILE = 90.0
 MIN_CONTACT_S = 0.03
-#: Typical vertical speed of the foot at touchdown in leg lengths per second (~1 m/s for
-#: a 0.9 m leg; docs/metrics.md §3).
-LANDING_SPEED_LEG = 1.1
 #: Events are refined on the unfiltered feet (:func:`refine_event`) only if their jitter
 #: (per frame) is below this fraction of the foot's descent in one frame at touchdown, i.e.
 #: for practically exact landmarks. Pose-model feet (MediaPipe: 1–2.5× the old 1/3 gate,
@@ -59,12 +62,7 @@ MAX_GAP_S = 0.02
 #: A foot whose toe moves slower than this fraction of the running speed relative to the
 #: ground counts as still (on the ground).
 STILL_FRACTION = 0.45
-#: Height above the contact level (leg lengths) at which a noisy descending foot is timed
-#: (:func:`tangent_touchdowns`): well above the landmark noise (~0.01–0.02 leg lengths for
-#: MediaPipe) and above the last ~2 cm where the pose model's temporal smoothing rounds the
-#: landing off, but still in the final approach (reached ~10–35 ms before touchdown).
-TANGENT_HEIGHT = 0.08
-#: Low-pass cut-off (Hz) of the foot height used by :func:`tangent_touchdowns` (removes the
+#: Low-pass cut-off (Hz) of the foot height used by the tangent touchdowns (removes the
 #: frame-to-frame jitter, keeps the ~50 ms approach; capped at 0.4 × the frame rate).
 TANGENT_CUTOFF_HZ = 15.0
 #: Foot glitches (:func:`bridge_foot_jumps`): a heel, toe or ankle whose speed changes by
@@ -186,7 +184,8 @@ def bridge_foot_jumps(xy: np.ndarray, times: np.ndarray, leg_px: float) -> np.nd
 
 
 def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
-                  fast_xy=None) -> tuple[tuple[GaitEvent, ...], np.ndarray, np.ndarray]:
+                  fast_xy=None, visibility=None
+                  ) -> tuple[tuple[GaitEvent, ...], np.ndarray, np.ndarray]:
     """Touchdowns and toe-offs of both feet.
 
     A foot is on the ground when it is near the ground line (height < ``threshold`` leg
@@ -204,7 +203,13 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
         fast_xy: (n, 33, 2) the same landmarks with less smoothing (e.g. the kinematics'
             ``xy_events``), used to time each event: on clean feet every event by
             :func:`refine_event`, on noisy feet (pose-model output) the touchdowns by
-            :func:`tangent_touchdowns`. ``None`` = keep the rough threshold crossings.
+            :func:`tangent_crossings`, refined where the approach is sampled densely
+            enough by :func:`posecheck.gait.landing.approach_touchdowns`. ``None`` = keep
+            the rough threshold crossings.
+        visibility: optional (n, 33) the pose model's landmark visibility in [0, 1] with the
+            leg labels of ``xy`` (swap-repaired): the approach fit is used only where the
+            model saw the foot (:data:`posecheck.gait.landing.APPROACH_MIN_VISIBILITY`).
+            ``None`` = seen everywhere.
 
     Returns:
         ``(events, contact, height)``: events sorted by time; (n, 2) bool contact per frame
@@ -222,6 +227,17 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
     ground, rough = ground_line(foot_y, t, leg_px, threshold)
     height = (ground[:, None] - foot_y) / leg_px
     fast = xy if fast_xy is None else bridge_foot_jumps(fast_xy, t, leg_px)
+    # samples of the lowest foot point that the bridging replaced: missing for the
+    # approach fit (a straight line drawn over a pose-model glitch is no foot path)
+    foot_vis = None
+    if visibility is not None:   # the pose model's score of each foot: min of heel and toe
+        vis = np.asarray(visibility, dtype=np.float64)
+        foot_vis = np.stack([np.fmin(vis[:, L[f"{s}_heel"]], vis[:, L[f"{s}_foot_index"]])
+                             for s in SIDES], axis=1)
+    bridged = np.zeros((n, 2), dtype=bool)
+    if fast_xy is not None:
+        y0, y1 = lowest_foot_y(np.asarray(fast_xy, dtype=np.float64)), lowest_foot_y(fast)
+        bridged = ~((y0 == y1) | (np.isnan(y0) & np.isnan(y1)))
     # height in the image (leg lengths, up): the re-timing fits its own contact level per
     # contact, so the ground line (piecewise linear, with knots mid-contact) is not needed.
     # Clean feet: toe-offs on the unfiltered feet (the toe leaves with a sharp upward
@@ -266,7 +282,12 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
             runs = _runs(m)
             if tangent and runs:
                 ab = np.array(runs, dtype=np.int64).reshape(-1, 2)
-                t_td = tangent_touchdowns(t, h_td[:, j], np.maximum(ab[:, 0], 1), ab[:, 1], fps)
+                t_td, t_late = tangent_crossings(t, h_td[:, j], np.maximum(ab[:, 0], 1),
+                                                 ab[:, 1], fps)
+                seen = None if foot_vis is None else foot_vis[:, j]
+                t_ap = approach_touchdowns(t, h_raw[:, j], ab[:, 0], ab[:, 1], t_td, fps,
+                                           replaced=bridged[:, j], latest=t_late, visibility=seen)
+                t_td = np.where(np.isfinite(t_ap), t_ap, t_td)
             for k, (a, b) in enumerate(runs):
                 if a > 0 and np.isfinite(s[a - 1]) and np.isfinite(s[a]):
                     ev = _event(side, "touchdown", t, s, a - 1, a)
@@ -298,8 +319,6 @@ def _event(side: str, kind: str, t: np.ndarray, s: np.ndarray, i0: int, i1: int)
     return GaitEvent(side=side, kind=kind, time_s=time, frame=frame)
 
 
-#: Half-width (s) of the search window around a rough event for its refinement.
-REFINE_WINDOW_S = 0.05
 #: Smallest height above the contact level (leg lengths) that counts as "off the ground"
 #: in the refinement; the noise of the foot height in contact raises it (see
 #: :func:`refine_event`).
@@ -350,94 +369,6 @@ def _root_after(tq: np.ndarray, rq: np.ndarray, lo: float, hi: float, forward: b
     return float(lo if not forward else hi)
 
 
-def _contact_level(t: np.ndarray, h: np.ndarray, a: int, b: int):
-    """Line ``(t_ref, c0, slope)`` fitted to the foot height ``h`` over the middle half of the
-    contact ``[a, b)`` (all of it if shorter than 4 frames); ``None`` without 2 finite
-    samples. A pinned toe drifts in the image of a panning camera, so the level is a line."""
-    q = max(1, (b - a) // 4)
-    sl = slice(a + q, b - q) if b - a >= 4 else slice(a, b)
-    tm, hm = t[sl], h[sl]
-    ok = np.isfinite(hm)
-    if ok.sum() < 2:
-        return None
-    tm, hm = tm[ok], hm[ok]
-    t_ref = float(np.mean(tm))
-    slope, c0 = np.polyfit(tm - t_ref, hm, 1) if tm.size >= 3 else (0.0, float(np.median(hm)))
-    return t_ref, float(c0), float(slope)
-
-
-def tangent_touchdowns(t: np.ndarray, h: np.ndarray, starts, stops, fps: float) -> np.ndarray:
-    """Touchdown times (s) on noisy feet, one per contact: where the descending foot crosses
-    :data:`TANGENT_HEIGHT` above its contact level, extrapolated down to the level along
-    the foot's velocity at that crossing. Vectorised over the contacts of one foot.
-
-    Args:
-        t: (n,) real seconds. h: (n,) the lowest foot point's height in the image (leg
-            lengths, up; any offset), low-passed at :data:`TANGENT_CUTOFF_HZ`.
-        starts, stops: (m,) int rough contacts ``[start, stop)`` (frames), ``start >= 1``.
-        fps: frame rate (frames per real second).
-
-    Returns:
-        (m,) touchdown times in seconds, NaN where there is no such crossing (the caller
-        keeps the rough crossing).
-
-    The contact level is the line fitted to ``h`` over the middle half of the contact
-    (as :func:`_contact_level`). The crossing is the last downward crossing of level +
-    ``TANGENT_HEIGHT`` between ``REFINE_WINDOW_S`` before the contact and its middle
-    (linear between frames); the velocity is the height change over that frame interval.
-    Timing the descent there, instead of where it meets the level, avoids the last ~2 cm,
-    where landmark noise is as large as the remaining height and a pose model's temporal
-    smoothing rounds the landing off (MediaPipe's toe reaches the level 1–2 frames late at
-    120–240 fps); the extrapolation assumes the foot keeps its velocity, which is early by
-    a few ms for a foot that decelerates just before landing (docs/metrics.md §3). The
-    extrapolation is capped at ``TANGENT_HEIGHT / LANDING_SPEED_LEG`` seconds and at the
-    contact middle.
-    """
-    a = np.asarray(starts, dtype=np.int64)
-    b = np.asarray(stops, dtype=np.int64)
-    m, n = a.size, h.size
-    out = np.full(m, np.nan)
-    if m == 0:
-        return out
-    # contact level: least-squares line over the middle half, from cumulative sums
-    q = np.maximum(1, (b - a) // 4)
-    long = b - a >= 4
-    lo_l, hi_l = np.where(long, a + q, a), np.where(long, b - q, b)
-    ok = np.isfinite(h)
-    tt = t - t[0]
-    hz = np.where(ok, h, 0.0)
-    cs = [np.concatenate(([0.0], np.cumsum(v))) for v in
-          (ok.astype(np.float64), np.where(ok, tt, 0.0), hz, np.where(ok, tt * tt, 0.0), tt * hz)]
-    s0, s1, sh, s2, s1h = (c[hi_l] - c[lo_l] for c in cs)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tm, hm = s1 / s0, sh / s0
-        sxx = s2 - s0 * tm * tm
-        slope = np.where((s0 >= 3) & (sxx > 0), (s1h - s0 * tm * hm) / sxx, 0.0)
-    good = s0 >= 2
-    # downward crossings of level + TANGENT_HEIGHT in [lo, centre)
-    centre = np.minimum((a + b) // 2, n - 1)
-    lo = np.maximum(0, a - max(3, int(round(REFINE_WINDOW_S * fps))))
-    width = int(max(1, (centre - lo).max()))
-    idx = lo[:, None] + np.arange(width)[None, :]                  # (m, width)
-    valid = idx < centre[:, None]
-    i0 = np.minimum(idx, n - 2)
-    lev = lambda i: hm[:, None] + slope[:, None] * (tt[i] - tm[:, None]) + TANGENT_HEIGHT
-    r0, r1 = h[i0] - lev(i0), h[i0 + 1] - lev(i0 + 1)
-    with np.errstate(invalid="ignore"):
-        down = valid & (r0 > 0) & (r1 <= 0)
-    has = down.any(axis=1) & good
-    last = width - 1 - np.argmax(down[:, ::-1], axis=1)
-    rows = np.flatnonzero(has)
-    i = idx[rows, last[rows]]
-    ra, rb = r0[rows, last[rows]], r1[rows, last[rows]]
-    dt = t[i + 1] - t[i]
-    drop = ra - rb
-    tc = t[i] + dt * ra / drop
-    ext = np.minimum(TANGENT_HEIGHT * dt / drop, TANGENT_HEIGHT / LANDING_SPEED_LEG)
-    out[rows] = np.minimum(tc + ext, t[centre[rows]])
-    return out
-
-
 def refine_event(ev: GaitEvent, t: np.ndarray, h: np.ndarray, a: int, b: int,
                  fps: float) -> GaitEvent:
     """Time a rough event on a less-smoothed foot height.
@@ -456,7 +387,7 @@ def refine_event(ev: GaitEvent, t: np.ndarray, h: np.ndarray, a: int, b: int,
     back to ``ev`` (the threshold crossing) if there are not enough finite samples.
     """
     n = h.shape[0]
-    level = _contact_level(t, h, a, b)
+    level = contact_level(t, h, a, b)
     if level is None:
         return ev
     t_ref, c0, slope = level

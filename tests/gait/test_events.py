@@ -15,9 +15,9 @@ import pytest
 
 from posecheck.config import Config, PoseConfig
 from posecheck.gait.events import (
-    LANDING_SPEED_LEG, NOISE_FRACTION, TANGENT_HEIGHT, _run_medians, detect_events,
-    foot_noise, ground_line, lowest_foot_y, tangent_touchdowns,
+    NOISE_FRACTION, _run_medians, detect_events, foot_noise, ground_line, lowest_foot_y,
 )
+from posecheck.gait.landing import LANDING_SPEED_LEG, TANGENT_HEIGHT, tangent_touchdowns
 from posecheck.pipeline import analyze_kinematics
 from tools.synth import SprintParams, simulate
 from synthpose import exact_pose
