@@ -53,6 +53,8 @@ LIGHT_FIRST_ROWS = 3     #: a light track is looked at on every frame until it h
 LOOK_MARGIN = 1.25       #: a look's ROI is this x a full track's (its prediction is older)
 REVIEW_EVERY = 5         #: frames between reviews of who is full
 DISCOVERY_MAX_S = 4.0    #: periodic discovery backs off up to this interval
+DISCOVERY_NEW_S = 1.0    #: ... and searches again this soon after someone new is found
+COMEBACK_RESET = True    #: ... or someone comes back
 #: light tracks are moved by :class:`posecheck.pose.follow.BoxFollower` between their looks
 #: (off: measured on the 20-s race, it keeps the others alive, so a runner who leaves early
 #: can lead the score while the athlete's track is broken; see docs/speed.md)

@@ -29,19 +29,18 @@ How one frame is processed (:class:`AthleteTracker`)
   (:func:`posecheck.pose.tiles.search_tiles`: squares of half the frame's short side, half overlapping). While
   nobody is tracked the tiles are visited round-robin, :data:`TILES_PER_FRAME` per frame
   (all of them on the first frame), so a clip with no person is not many times slower.
-  A detection not already tracked revives a dormant track it matches (same place, size and
-  torso colour: the athlete came back) or starts a new one.
+  A detection not already tracked revives a dormant track it matches (same place, size,
+  torso colour and appearance: the athlete came back) or starts a new one.
 * **First-pose check.** MediaPipe's detector sometimes returns a second, partial box on the
-  runner, which a one-pose VIDEO landmarker then keeps. So the first pose of every new
-  landmarker is compared with all poses the IMAGE landmarker finds on the same crop; a
-  clearly more complete pose of the same person (box containing the first one,
-  :func:`completeness` ≥ :data:`MORE_COMPLETE` x) replaces it and the landmarker starts
-  afresh (at most :data:`MAX_RESTARTS` times).
+  runner, which a one-pose VIDEO landmarker then keeps: a clearly more complete pose (box
+  containing the first, :func:`completeness` ≥ :data:`MORE_COMPLETE` x) among all the IMAGE
+  landmarker finds on the same crop replaces a new landmarker's first pose (it restarts).
 * Tracks that converge on the same person (boxes overlapping by IoU > :data:`DUPLICATE_IOU`)
   are merged: the shorter one stops.
 * Only people who might be the athlete get landmarks on every frame; the others are looked
-  at a few times a second; discovery backs off (:mod:`posecheck.pose.budget`). Near
-  someone else a track keeps to its torso colour (:mod:`posecheck.pose.identity`).
+  at a few times a second; discovery backs off (:mod:`posecheck.pose.budget`). A track
+  keeps to its person's appearance, and near someone else to its torso colour; results
+  after a slide onto someone else are taken back (:mod:`posecheck.pose.identity`).
 
 The athlete is chosen among the tracks by :mod:`posecheck.pose.choice`.
 """
@@ -180,6 +179,8 @@ class Track:
     light_gap: bool = False           # light since the last row: fill the frames between
     colour: np.ndarray | None = None  # torso colour (RGB, frames seen), see identity
     looking: bool = False             # picking by colour among all poses while crowded
+    appearance: identity.Appearance = field(default_factory=identity.Appearance)
+    reacquire: float | None = None    # time its results were taken back (slid onto someone)
     movenet: dict = field(default_factory=dict)     # row -> (17, 3) keypoints, movenet_hook
 
     def predict(self, row: int) -> np.ndarray:
@@ -237,7 +238,8 @@ class AthleteTracker:
         self._found = False  # someone started or came back on this frame (review who is full)
         self.stats = dict.fromkeys(("frames", "roi_calls", "discoveries", "tile_calls", "rejected_jumps",
                                     "landmarkers_created", "landmarkers_reused", "first_pose_checks",
-                                    "light_calls", "crowded_calls"), 0)
+                                    "light_calls", "crowded_calls", "reacquire_calls",
+                                    "appearance_rejects", "rows_taken_back"), 0)
 
     # -- public -------------------------------------------------------------------------
     def process(self, row: int, time_s: float, ms: int, rgb: np.ndarray) -> None:
@@ -309,10 +311,12 @@ class AthleteTracker:
                                                 for o in self.tracks if o.active and o is not tr])
         crowd = identity.known(tr.colour) and bool(near)
         tr.looking = tr.looking and crowd
-        if tr.looking:  # its landmarker slid onto someone near: pick by colour until apart
-            tr.whole, self.stats["crowded_calls"] = False, self.stats["crowded_calls"] + 1
-            if self._look(tr, row, t, img, crowd=True):
-                return True  # (else a new landmarker tries, its result colour-checked)
+        if tr.looking or tr.reacquire is not None:  # slid onto someone: pick by colour/appearance
+            tr.whole, key = False, "crowded_calls" if tr.looking else "reacquire_calls"
+            self.stats[key] += 1
+            if self._look(tr, row, t, img, crowd=crowd):
+                tr.reacquire = None
+                return True  # (else a new landmarker tries, its result checked)
         if tr.whole:
             x0, y0, w, h = 0, 0, self.iw, self.ih
         else:
@@ -325,17 +329,23 @@ class AthleteTracker:
         tr.last_ms = ms
         poses = tr.landmarker.detect(crop, ms)
         self.stats["roi_calls"] += 1
-        det = None
+        det = back = None
         if poses:
             cand = to_detection(poses[0], x0, y0, w, h, self.scale)
             off = np.linalg.norm(cand.center * self.scale - pred)
             ratio = cand.size * self.scale / max(tr.size, 1.0)
             colour = identity.torso_colour(img, cand.xy * self.scale)
+            hist = identity.body_histograms(img, cand.xy * self.scale)
+            alike = not fresh or tr.appearance.alike(hist)  # (a new landmarker's first pose)
+            if not alike and tr.reacquire is None:
+                tr.reacquire = t  # someone else in front: look for the person by appearance
             if (off <= MAX_JUMP * max(tr.size, MIN_ROI / ROI_MARGIN) and 0.4 < ratio < 2.5
-                    and (not crowd or identity.same_colour(tr.colour, colour))):
-                det = cand
-                tr.colour = identity.blend(tr.colour, colour)
-            else:  # the crop's landmarker latched onto someone else: start it afresh
+                    and (not crowd or identity.same_colour(tr.colour, colour)) and alike):
+                back = identity.check(self, tr, row, t, hist)  # drifted: results taken back
+                if not back:
+                    det = cand
+                    tr.colour = identity.blend(tr.colour, colour)
+            if det is None:  # the crop's landmarker latched onto someone else: start it afresh
                 self.stats["rejected_jumps"] += 1
                 self._drop_landmarker(tr)
                 tr.looking = crowd
@@ -351,22 +361,24 @@ class AthleteTracker:
         if tr.whole:  # lost on the whole frame: re-acquire on a crop (and stay zoomed in)
             tr.whole = False
             self._drop_landmarker(tr)
-        if t - tr.last_time > LOST_AFTER_S:
-            tr.active = False
+        if t - tr.last_time > (LOST_AFTER_S if tr.reacquire is None else identity.REACQUIRE_S):
+            tr.active, tr.reacquire = False, None
             self._drop_landmarker(tr)
         return False
 
     def _look(self, tr: Track, row: int, t: float, img: np.ndarray, crowd: bool = False) -> bool:
-        """The IMAGE landmarker on the track's ROI; the pose of the same colour nearest the
-        prediction (:func:`identity.pick`) continues the track."""
+        """The IMAGE landmarker on the track's ROI; the pose nearest the prediction that may
+        be the track's person (:func:`identity.pick`: colour, appearance) continues it."""
         pred = tr.predict(row)
         x0, y0, w, h = roi_for(pred, budget.LOOK_MARGIN * tr.size, self.iw, self.ih)
         poses = self._image_landmarker().detect(np.ascontiguousarray(img[y0:y0 + h, x0:x0 + w]), 0)
         cands = [to_detection(p, x0, y0, w, h, self.scale) for p in poses]
         cols = [identity.torso_colour(img, c.xy * self.scale) for c in cands]
+        hists = [identity.body_histograms(img, c.xy * self.scale) for c in cands]
         k = identity.pick(cands, pred / self.scale, tr.size / self.scale, tr.colour, cols,
-                          MAX_JUMP * max(tr.size, MIN_ROI / ROI_MARGIN) / self.scale, crowd)
-        if k is None:
+                          MAX_JUMP * max(tr.size, MIN_ROI / ROI_MARGIN) / self.scale, crowd,
+                          alike=[tr.appearance.alike(hh) for hh in hists])
+        if k is None or identity.check(self, tr, row, t, hists[k]):
             return False
         budget.fill_gap(tr, row, cands[k], self.row_times)
         tr.add(row, t, cands[k], self.scale)
@@ -376,13 +388,8 @@ class AthleteTracker:
     def _more_complete(self, det: Detection, crop: np.ndarray, x0: int, y0: int, w: int,
                        h: int) -> Detection | None:
         """A more complete pose of the same person than ``det``, the first result of a new
-        VIDEO landmarker on ``crop`` (at x0, y0, size w x h of the inference image), or None.
-
-        MediaPipe's person detector sometimes returns a second, smaller box on the runner
-        (a partial body); a one-pose VIDEO landmarker takes whichever box scores higher and
-        then keeps tracking that pose. The IMAGE landmarker returns every pose on the same
-        crop; one whose box contains ``det``'s and whose :func:`completeness` is clearly
-        higher (:data:`MORE_COMPLETE`) is returned."""
+        VIDEO landmarker on ``crop`` (at x0, y0, size w x h of the inference image), or None
+        (the first-pose check of the module docstring)."""
         self.stats["first_pose_checks"] += 1
         best, score = None, completeness(det) * MORE_COMPLETE
         for p in self._image_landmarker().detect(crop, 0):
@@ -483,13 +490,16 @@ class AthleteTracker:
         c, s = d.center * self.scale, d.size * self.scale
         best, best_off = None, math.inf
         colour = None if img is None else identity.torso_colour(img, d.xy * self.scale)
+        hist = None if img is None else identity.body_histograms(img, d.xy * self.scale)
         for tr in self.tracks:  # a dormant track of the same place, size and colour comes back
-            if tr.active or t - tr.last_time > REVIVE_WITHIN_S or not identity.same_colour(tr.colour, colour):
+            if (tr.active or t - tr.last_time > REVIVE_WITHIN_S or not identity.same_colour(tr.colour, colour)
+                    or not tr.appearance.alike(hist)):
                 continue
             off = float(np.linalg.norm(c - tr.predict(row)))
             if off < 1.5 * tr.size and 0.6 < s / tr.size < 1.6 and off < best_off:
                 best, best_off = tr, off
-        if best is None:
+        new = best is None
+        if new:
             if sum(tr.active for tr in self.tracks) >= self.max_people:
                 return None
             best = Track(tid=len(self.tracks), center=c, size=s, last_row=row, last_time=t)
@@ -498,6 +508,9 @@ class AthleteTracker:
             best.velocity = np.zeros(2)
         best.active, best.full, best.light_gap = True, True, False
         best.add(row, t, d, self.scale)
-        best.colour = identity.blend(best.colour, colour)
-        self._discovery_every, self._found = DISCOVERY_EVERY_S, True  # look again soon
+        best.colour, best.reacquire = identity.blend(best.colour, colour), None
+        best.appearance.add(row, hist)
+        if new or budget.COMEBACK_RESET:  # look again soon
+            self._discovery_every = budget.DISCOVERY_NEW_S
+        self._found = True
         return best
