@@ -34,6 +34,8 @@ from collections import deque
 
 import numpy as np
 
+from posecheck.pose.geometry import unpack
+
 GRID = 4              #: torso colour sampled on GRID x GRID points
 COLOUR_TOL = 75.0     #: RGB distance (0-255 units) beyond which a torso is someone else's
 COLOUR_KEEP = 0.9     #: smoothing of the track's colour (share of the old value per frame)
@@ -257,10 +259,8 @@ def take_back(tr, first_row: int, scale: float) -> int:
     tr.velocity = ((tr.center - np.asarray(tr.centers[k]) * scale) / span if span > 0
                    else np.zeros(2))
     real = next((d for d in reversed(tr.dets) if np.isfinite(d[0, 0])), None)
-    if real is not None and tr.last_det is not None:  # (a Detection, see tracking.unpack)
-        a = real.astype(np.float64)
-        tr.last_det = type(tr.last_det)(xy=a[:, 0:2], z=a[:, 2], visibility=a[:, 3],
-                                        presence=a[:, 4], world=a[:, 5:8])
+    if real is not None:
+        tr.last_det = unpack(real)
         tr.size = tr.last_det.size * scale
     return n
 
