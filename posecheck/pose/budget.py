@@ -45,16 +45,17 @@ from posecheck.types import N_LANDMARKS
 # ``AthleteTracker``, ``Detection``, ``Track`` in annotations: from posecheck.pose.tracking,
 # not imported (tracking imports this module)
 
-CONTENDER = 0.85         #: a track with this share of the best score might be the athlete
-KEEP = 0.7               #: ... and stays full until it falls below this share
-LIGHT_EVERY_S = 0.4      #: a light track is looked at this often
+CONTENDER = 0.95         #: a track with this share of the best score might be the athlete
+KEEP = 0.85              #: ... and stays full until it falls below this share
+LIGHT_EVERY_S = 0.8      #: a light track is looked at this often
 LIGHT_LOST_AFTER_S = 2.5 #: ... and becomes dormant after this long without a result
 LIGHT_FIRST_ROWS = 3     #: a light track is looked at on every frame until it has this many rows
 LOOK_MARGIN = 1.25       #: a look's ROI is this x a full track's (its prediction is older)
 REVIEW_EVERY = 5         #: frames between reviews of who is full
-DISCOVERY_MAX_S = 4.0    #: periodic discovery backs off up to this interval
-DISCOVERY_NEW_S = 1.0    #: ... and searches again this soon after someone new is found
-COMEBACK_RESET = True    #: ... or someone comes back
+DISCOVERY_MAX_S = 8.0    #: periodic discovery backs off up to this interval
+DISCOVERY_NEW_S = 2.0    #: ... and searches again this soon after someone new is found
+COMEBACK_RESET = False   #: ... or someone comes back
+EDGE_SEARCH = True       #: search the frame edge where someone left (posecheck.pose.tiles.EdgeWatch)
 #: light tracks are moved by :class:`posecheck.pose.follow.BoxFollower` between their looks
 #: (off: measured on the 20-s race, it keeps the others alive, so a runner who leaves early
 #: can lead the score while the athlete's track is broken; see docs/speed.md)

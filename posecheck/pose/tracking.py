@@ -58,7 +58,7 @@ from posecheck.pose import budget, follow, identity
 from posecheck.pose.geometry import (MAX_JUMP, MIN_ROI, ROI_MARGIN, Detection, Landmarker,  # noqa: F401 (API)
                                      RawPose, iou, pack, roi_for, to_detection, unpack)
 from posecheck.pose.identity import CONTAINED, completeness, contains  # noqa: F401 (API)
-from posecheck.pose.tiles import MIN_TILE, covers, inside, search_tiles  # noqa: F401 (API)
+from posecheck.pose.tiles import MIN_TILE, EdgeWatch, covers, inside, search_tiles  # noqa: F401 (API)
 
 INFER_MAX_SIDE = 1920      #: longer frames are scaled down to this long side for inference
 LOST_AFTER_S = 0.3         #: a track with no result for this long becomes dormant
@@ -150,16 +150,18 @@ class AthleteTracker:
         self._scout, self._scout_ms = None, -1  # whole-frame VIDEO landmarker while nobody is tracked
         self.max_people = max(1, int(max_people))
         self.tiles = search_tiles(self.iw, self.ih) if search else []
+        self.edges = EdgeWatch(self.tiles, self.iw)  # re-entry search where people left
         self.tracks: list[Track] = []
         self._next_tile = 0
         self._last_discovery: tuple[int, float] | None = None
         self._swept = False
         self.rule, self.row_times, self._discovery_every = rule, [], DISCOVERY_EVERY_S
         self._found = False  # someone started or came back on this frame (review who is full)
+        self.others_seen = False  # two people at once: a track may slide onto someone else
         self.stats = dict.fromkeys(("frames", "roi_calls", "discoveries", "tile_calls", "rejected_jumps",
                                     "landmarkers_created", "landmarkers_reused", "first_pose_checks",
                                     "light_calls", "crowded_calls", "reacquire_calls",
-                                    "appearance_rejects", "rows_taken_back"), 0)
+                                    "appearance_rejects", "rows_taken_back", "edge_tile_calls"), 0)
 
     # -- public -------------------------------------------------------------------------
     def process(self, row: int, time_s: float, ms: int, rgb: np.ndarray) -> None:
@@ -177,9 +179,12 @@ class AthleteTracker:
                 found = self._look(tr, row, time_s, img)
                 tr.light_next = time_s + budget.LIGHT_EVERY_S * (len(tr.rows) >= budget.LIGHT_FIRST_ROWS or not found)
                 tr.active = found or time_s - tr.last_time <= budget.LIGHT_LOST_AFTER_S
+                if not tr.active:
+                    self.edges.left(tr.predict(row), tr.size, time_s)
             elif tr.active and budget.FOLLOW_LIGHT:  # between looks: moved by the box follower
                 follow.follow_light(self, tr, row, time_s)
         self._dedup(row)
+        self.others_seen = self.others_seen or sum(t.active and t.last_row == row for t in self.tracks) > 1
         active = [t for t in self.tracks if t.active]
         scouted = False
         if not active:
@@ -209,6 +214,9 @@ class AthleteTracker:
                    and time_s - self._last_discovery[1] >= self._discovery_every))
         if due:
             self._discover(row, time_s, img, active, whole_frame=not scouted)
+        elif budget.EDGE_SEARCH and (edge := self.edges.due(time_s)):  # where someone left
+            for d in self._unique(self._search(edge, active, img, "edge_tile_calls")):
+                self._adopt(d, row, time_s, img)
         if self._found or self.stats["frames"] % budget.REVIEW_EVERY == 0:
             budget.review(self, time_s)  # who is full from the next frame on
             self._found = False
@@ -256,7 +264,7 @@ class AthleteTracker:
             ratio = cand.size * self.scale / max(tr.size, 1.0)
             colour = identity.torso_colour(img, cand.xy * self.scale)
             hist = identity.body_histograms(img, cand.xy * self.scale)
-            alike = not fresh or tr.appearance.alike(hist)  # (a new landmarker's first pose)
+            alike = not (fresh and self.others_seen) or tr.appearance.alike(hist)  # (a new landmarker's)
             if not alike and tr.reacquire is None:
                 tr.reacquire = t  # someone else in front: look for the person by appearance
             if (off <= MAX_JUMP * max(tr.size, MIN_ROI / ROI_MARGIN) and 0.4 < ratio < 2.5
@@ -284,6 +292,7 @@ class AthleteTracker:
         if t - tr.last_time > (LOST_AFTER_S if tr.reacquire is None else identity.REACQUIRE_S):
             tr.active, tr.reacquire = False, None
             self._drop_landmarker(tr)
+            self.edges.left(tr.predict(row), tr.size, t)
         return False
 
     def _look(self, tr: Track, row: int, t: float, img: np.ndarray, crowd: bool = False) -> bool:
@@ -378,17 +387,22 @@ class AthleteTracker:
                 n = min(TILES_PER_FRAME, len(self.tiles))
                 tiles = [self.tiles[(self._next_tile + k) % len(self.tiles)] for k in range(n)]
                 self._next_tile = (self._next_tile + n) % len(self.tiles)
-            for (x0, y0, w, h) in tiles:
-                if active and any(covers(tr, x0, y0, w, h) for tr in active):
-                    continue  # a tracked person fills this tile; nothing new to find here
-                crop = np.ascontiguousarray(img[y0:y0 + h, x0:x0 + w])
-                self.stats["tile_calls"] += 1
-                for p in self._image_landmarker().detect(crop, 0):
-                    d = to_detection(p, x0, y0, w, h, self.scale)
-                    if inside(d, x0, y0, w, h, self.scale):
-                        dets.append(d)
+            dets += self._search(tiles, active, img)
         for d in self._unique(dets):
             self._adopt(d, row, t, img)
+
+    def _search(self, tiles: list, active: list[Track], img: np.ndarray, key: str = "tile_calls") -> list:
+        """The IMAGE landmarker on each tile not filled by a tracked person: the poses wholly inside."""
+        dets = []
+        for (x0, y0, w, h) in tiles:
+            if active and any(covers(tr, x0, y0, w, h) for tr in active):
+                continue  # a tracked person fills this tile; nothing new to find here
+            self.stats[key] += 1
+            for p in self._image_landmarker().detect(np.ascontiguousarray(img[y0:y0 + h, x0:x0 + w]), 0):
+                d = to_detection(p, x0, y0, w, h, self.scale)
+                if inside(d, x0, y0, w, h, self.scale):
+                    dets.append(d)
+        return dets
 
     def _small(self, tracks: list[Track], limit: float = SMALL_PERSON) -> bool:
         """Everybody tracked is short compared with the frame (far away: others may be)."""
@@ -421,6 +435,7 @@ class AthleteTracker:
         new = best is None
         if new:
             if sum(tr.active for tr in self.tracks) >= self.max_people:
+                self.others_seen = True  # someone not tracked
                 return None
             best = Track(tid=len(self.tracks), center=c, size=s, last_row=row, last_time=t)
             self.tracks.append(best)

@@ -168,3 +168,24 @@ def test_without_the_appearance_check_the_track_slides(monkeypatch):
     tr = max(tracker.tracks, key=lambda t: len(t.rows))
     k = tr.rows[-1]
     assert abs(tr.centers[-1][0] - (positions(k)[1] + 30)) < 15   # ends on the intruder
+
+
+def test_no_take_back_while_nobody_else_was_seen_and_noisy_tracks_allow_more():
+    img = np.full((H, W, 3), BG, np.uint8)
+    draw(img, 100, 100, 110, ATHLETE)
+    draw(img, 400, 100, 150, INTRUDER)
+    ha = body_histograms(img, identity_xy(100, 100, 110))
+    hb = body_histograms(img, identity_xy(400, 100, 150))
+    lone = Appearance()
+    for row in range(60):   # a lone runner whose look changes (turning, light): learnt, not vetoed
+        assert lone.add(row, ha if row < 30 else hb, check=False) == []
+    # a track whose results usually differ from its reference (a large runner on busy
+    # footage) tolerates more: its limits grow to NOISE x its usual distances
+    mix = 0.4 * ha + 0.6 * hb
+    steady, noisy = Appearance(), Appearance()
+    for row in range(40):
+        assert steady.add(row, ha) == [] and noisy.add(row, ha if row % 2 else mix) == []
+    probe = 0.1 * ha + 0.9 * hb
+    assert noisy.distance(probe) > identity.ALIKE and noisy.alike(probe)
+    assert not noisy.alike(hb) and not steady.alike(mix)
+    assert steady.usual[0] == 0 and noisy.usual[0] > 0
