@@ -45,9 +45,12 @@ from posecheck.types import N_LANDMARKS
 # ``AthleteTracker``, ``Detection``, ``Track`` in annotations: from posecheck.pose.tracking,
 # not imported (tracking imports this module)
 
-CONTENDER = 0.95         #: a track with this share of the best score might be the athlete
-KEEP = 0.85              #: ... and stays full until it falls below this share
-LIGHT_EVERY_S = 0.8      #: a light track is looked at this often
+CONTENDER = 0.85         #: a track with this share of the best score might be the athlete
+KEEP = 0.7               #: ... and stays full until it falls below this share
+SETTLED_S = 3.0          #: once the leader has been tracked this long (its first to last row) ...
+CONTENDER_SETTLED = 0.95 #: ... contenders need this share of its score ...
+KEEP_SETTLED = 0.85      #: ... and stay full down to this share
+LIGHT_EVERY_S = 0.4      #: a light track is looked at this often
 LIGHT_LOST_AFTER_S = 2.5 #: ... and becomes dormant after this long without a result
 LIGHT_FIRST_ROWS = 3     #: a light track is looked at on every frame until it has this many rows
 LOOK_MARGIN = 1.25       #: a look's ROI is this x a full track's (its prediction is older)
@@ -66,8 +69,11 @@ def full_track_ids(tracks: list[Track], rule: str, now_s: float) -> set[int]:
     """Track ids (``Track.tid``) that get the full pose path from now on: under ``auto``
     the active tracks within :data:`CONTENDER` of the best
     :func:`posecheck.pose.choice.auto_scores` over every track seen so far (dormant ones
-    included), and the full ones still within :data:`KEEP`; under any other rule every
-    active track. ``now_s`` is unused (kept for rules that age tracks)."""
+    included), and the full ones still within :data:`KEEP` (:data:`CONTENDER_SETTLED`,
+    :data:`KEEP_SETTLED` once the leader has been tracked for :data:`SETTLED_S`: each track
+    keeps to its own person by appearance, :mod:`posecheck.pose.identity`, so a runner who
+    is not the leader need not be followed in full to keep the leader's track whole); under
+    any other rule every active track. ``now_s`` is unused (kept for rules that age tracks)."""
     active = [t for t in tracks if t.active]
     if rule != "auto":
         return {t.tid for t in active}
@@ -75,9 +81,12 @@ def full_track_ids(tracks: list[Track], rule: str, now_s: float) -> set[int]:
     if not seen:
         return {t.tid for t in active}
     scores = auto_scores(seen)
-    best = max(scores.values())
+    lead = max(seen, key=lambda t: scores[id(t)])
+    best = scores[id(lead)]
+    enter, keep = ((CONTENDER_SETTLED, KEEP_SETTLED) if lead.times[-1] - lead.times[0] >= SETTLED_S
+                   else (CONTENDER, KEEP))
     return {t.tid for t in seen if t.active and (
-        scores[id(t)] >= CONTENDER * best or (t.full and scores[id(t)] >= KEEP * best))}
+        scores[id(t)] >= enter * best or (t.full and scores[id(t)] >= keep * best))}
 
 
 def review(tracker: AthleteTracker, time_s: float) -> None:
