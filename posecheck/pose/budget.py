@@ -56,8 +56,8 @@ LIGHT_FIRST_ROWS = 3     #: a light track is looked at on every frame until it h
 LOOK_MARGIN = 1.25       #: a look's ROI is this x a full track's (its prediction is older)
 REVIEW_EVERY = 5         #: frames between reviews of who is full
 DISCOVERY_MAX_S = 8.0    #: periodic discovery backs off up to this interval
-DISCOVERY_NEW_S = 2.0    #: ... and searches again this soon after someone new is found
-COMEBACK_RESET = False   #: ... or someone comes back
+DISCOVERY_NEW_S = 2.0    #: ... and, once :func:`settled`, again this soon after someone new
+#: is found (before: after 1 s, and also after a comeback)
 EDGE_SEARCH = True       #: search the frame edge where someone left (posecheck.pose.tiles.EdgeWatch)
 #: light tracks are moved by :class:`posecheck.pose.follow.BoxFollower` between their looks
 #: (off: measured on the 20-s race, it keeps the others alive, so a runner who leaves early
@@ -81,12 +81,21 @@ def full_track_ids(tracks: list[Track], rule: str, now_s: float) -> set[int]:
     if not seen:
         return {t.tid for t in active}
     scores = auto_scores(seen)
-    lead = max(seen, key=lambda t: scores[id(t)])
-    best = scores[id(lead)]
-    enter, keep = ((CONTENDER_SETTLED, KEEP_SETTLED) if lead.times[-1] - lead.times[0] >= SETTLED_S
-                   else (CONTENDER, KEEP))
+    best = max(scores.values())
+    enter, keep = (CONTENDER_SETTLED, KEEP_SETTLED) if settled(seen, scores) else (CONTENDER, KEEP)
     return {t.tid for t in seen if t.active and (
         scores[id(t)] >= enter * best or (t.full and scores[id(t)] >= keep * best))}
+
+
+def settled(tracks: list[Track], scores: dict | None = None) -> bool:
+    """The leader so far (:func:`posecheck.pose.choice.auto_scores`; ``scores`` if already
+    computed) has been tracked for :data:`SETTLED_S` (its first to last row)."""
+    seen = [t for t in tracks if t.rows]
+    if not seen:
+        return False
+    scores = auto_scores(seen) if scores is None else scores
+    lead = max(seen, key=lambda t: scores[id(t)])
+    return lead.times[-1] - lead.times[0] >= SETTLED_S
 
 
 def review(tracker: AthleteTracker, time_s: float) -> None:

@@ -143,6 +143,7 @@ NOISE_ONE = 2.0       #: ... and this x its usual distance for one result
 NOISE_KEEP = 0.95     #: smoothing of the usual distances
 REACQUIRE_S = 1.0     #: a track re-acquiring its person (hidden by someone) is lost after this
 _PALETTE = np.stack(np.meshgrid(*[np.linspace(0.0, 255.0, 5)] * 3, indexing="ij"), -1).reshape(-1, 3)
+_PALETTE_SQ = (_PALETTE ** 2).sum(axis=1)
 _SIGMA = 40.0         #: soft binning: RGB distance scale of a palette colour's share
 _SEGMENTS = (((23, 25), (24, 26)), ((25, 27), (26, 28)))   # thighs, shins (hip-knee, knee-ankle)
 N_PARTS = 3
@@ -178,7 +179,8 @@ def body_histograms(img: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
     px = body_samples(img, xy)
     if px is None:
         return None
-    d2 = ((px[:, None, :].astype(np.float64) - _PALETTE[None]) ** 2).sum(-1)
+    p = px.astype(np.float64)
+    d2 = (p * p).sum(axis=1)[:, None] - 2.0 * p @ _PALETTE.T + _PALETTE_SQ  # squared distances
     w = np.exp(-(d2 - d2.min(axis=1, keepdims=True)) / (2 * _SIGMA * _SIGMA))
     w /= w.sum(axis=1, keepdims=True)
     hist = w.reshape(N_PARTS, -1, len(_PALETTE)).sum(axis=1)

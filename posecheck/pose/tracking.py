@@ -445,7 +445,9 @@ class AthleteTracker:
         best.add(row, t, d, self.scale)
         best.colour, best.reacquire = identity.blend(best.colour, colour), None
         best.appearance.add(row, hist)
-        if new or budget.COMEBACK_RESET:  # look again soon
+        if not budget.settled(self.tracks):  # look again soon
+            self._discovery_every = DISCOVERY_EVERY_S
+        elif new:
             self._discovery_every = budget.DISCOVERY_NEW_S
         self._found = True
         return best
