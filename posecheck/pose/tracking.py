@@ -257,7 +257,7 @@ class AthleteTracker:
         tr.last_ms = ms
         poses = tr.landmarker.detect(crop, ms)
         self.stats["roi_calls"] += 1
-        det = back = None
+        det = None
         if poses:
             cand = to_detection(poses[0], x0, y0, w, h, self.scale)
             off = np.linalg.norm(cand.center * self.scale - pred)
@@ -269,8 +269,7 @@ class AthleteTracker:
                 tr.reacquire = t  # someone else in front: look for the person by appearance
             if (off <= MAX_JUMP * max(tr.size, MIN_ROI / ROI_MARGIN) and 0.4 < ratio < 2.5
                     and (not crowd or identity.same_colour(tr.colour, colour)) and alike):
-                back = identity.check(self, tr, row, t, hist)  # drifted: results taken back
-                if not back:
+                if not identity.check(self, tr, row, t, hist):  # (drifted: results taken back)
                     det = cand
                     tr.colour = identity.blend(tr.colour, colour)
             if det is None:  # the crop's landmarker latched onto someone else: start it afresh
