@@ -189,3 +189,50 @@ def test_no_take_back_while_nobody_else_was_seen_and_noisy_tracks_allow_more():
     assert noisy.distance(probe) > identity.ALIKE and noisy.alike(probe)
     assert not noisy.alike(hb) and not steady.alike(mix)
     assert steady.usual[0] == 0 and noisy.usual[0] > 0
+
+
+# ------------------------------------------------------------------ re-entry at the frame edge
+def reentry_frame(k: int) -> np.ndarray:
+    """The athlete near the left (tall, so the other one is a light track); another runner
+    leaves on the right (gone from frame 36) and comes back from the right at frame 115
+    (wholly in view from frame 121, 4.84 s)."""
+    img = np.full((H, W, 3), BG, np.uint8)
+    draw(img, 150 + k, 150, 150, ATHLETE, arm=k % 10 < 5)
+    x = 600 + 10 * k if k < 40 else 960 - 8 * (k - 115)
+    if x < W:
+        draw(img, min(x, W), 300, 110, INTRUDER)
+    return img
+
+
+@pytest.mark.parametrize("edge_search", [True, False])
+def test_runner_who_left_is_found_again_at_the_edge(monkeypatch, edge_search):
+    from posecheck.pose import budget
+
+    monkeypatch.setattr(budget, "EDGE_SEARCH", edge_search)
+    tracker = AthleteTracker((W, H), lambda: SlidingLandmarker(True),
+                             lambda: SlidingLandmarker(False), max_people=3, search=True)
+    for k in range(170):
+        tracker.process(k, k / 25, k * 40, reentry_frame(k))
+    tracker.close()
+    back = sorted(r for t in tracker.tracks for r, d in zip(t.rows, t.dets)
+                  if r >= 121 and np.isfinite(d[0, 0]) and d[0, 0] > 480)  # the one on the right
+    if edge_search:   # the edge tile where it left, every 0.4 s: found within half a second
+        assert tracker.stats["edge_tile_calls"] >= 1
+        assert back and back[0] <= 121 + 13, back[:3]
+    else:             # only the periodic search, which has backed off to seconds by then
+        assert tracker.stats["edge_tile_calls"] == 0
+        assert not back or back[0] > 121 + 13, back[:3]
+
+
+def test_edge_watch_tiles():
+    from posecheck.pose.tiles import REENTRY_EVERY_S, REENTRY_S, EdgeWatch, search_tiles
+
+    tiles = search_tiles(1280, 720)
+    watch = EdgeWatch(tiles, 1280)
+    assert not watch.left(np.array([640.0, 500.0]), 100.0, 0.0)       # lost mid-frame: no exit
+    assert watch.left(np.array([1250.0, 500.0]), 100.0, 0.0)          # at the right edge
+    (tile,) = watch.due(0.5)
+    assert tile[0] + tile[2] == 1280 and tile[1] <= 500 <= tile[1] + tile[3]
+    assert watch.due(0.5 + REENTRY_EVERY_S / 2) == []                  # not again so soon
+    assert watch.due(0.5 + REENTRY_EVERY_S) == [tile]
+    assert watch.due(REENTRY_S + 0.1) == []                            # given up after a while
