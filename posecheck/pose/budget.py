@@ -10,7 +10,10 @@ analysed, so :class:`posecheck.pose.tracking.AthleteTracker` keeps two kinds of 
   the ``auto`` rule a track whose score so far (:func:`posecheck.pose.choice.auto_scores`:
   frames x median height) is at least :data:`CONTENDER` of the best might be the athlete
   and is full; it stays full until its score falls below :data:`KEEP` of the best (no
-  swapping back and forth); under any other rule every track is full, as before (a
+  swapping back and forth); once the leader is :func:`settled` (tracked for
+  :data:`SETTLED_S`) the band narrows to :data:`CONTENDER_SETTLED` / :data:`KEEP_SETTLED`
+  (a track keeps to its own person by appearance, :mod:`posecheck.pose.identity`, so the
+  others need not be followed in full to keep the leader's track whole); under any other rule every track is full, as before (a
   leftmost / top / ... choice can change with every frame).
 * **light**: everybody else. The shared IMAGE-mode landmarker looks at its region of
   interest every :data:`LIGHT_EVERY_S` (the pose nearest the prediction is taken); the
@@ -29,7 +32,10 @@ full, paid only when the bet was wrong.
 
 Periodic discovery (zoomed tiles, the other large cost) backs off while it finds nobody
 new: every :data:`posecheck.pose.tracking.DISCOVERY_EVERY_S`, doubling up to
-:data:`DISCOVERY_MAX_S`, back to the start when someone new is found.
+:data:`DISCOVERY_MAX_S`, back to the start when someone new is found or comes back (once the
+leader is settled: back to :data:`DISCOVERY_NEW_S`, and only for someone new). Someone who
+left at the left or right edge is looked for there instead, on one tile for a few seconds
+(:class:`posecheck.pose.tiles.EdgeWatch`, :data:`EDGE_SEARCH`).
 (Painting the tracked people out of the frame before discovery, so the IMAGE landmarker
 does not compute their landmarks again in every tile, was tried and dropped: it also hides
 a runner partly behind a tracked one, who is then never found.)
