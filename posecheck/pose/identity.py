@@ -21,8 +21,10 @@ histograms of torso, thighs and shins (:func:`body_histograms`), averaged over t
 :data:`SHORT` results (a whole arm cycle averages out) and compared with the track's
 long-term reference (built from older results only). When the recent average drifts
 :data:`DRIFT` away from the reference, the landmarker has slid onto someone else, whether
-that person is tracked or not: the tracker takes back the results since the slide and
-re-acquires its person by appearance.
+that person is tracked or not: the tracker takes back the results since the slide
+(:func:`take_back`) and re-acquires its person by appearance (:func:`check`). Only once two
+people have been seen at once (``AthleteTracker.others_seen``): a lone runner has nobody to
+slide onto, and a close-up runner's look varies more than a small one's.
 
 The first-pose check's measures (:func:`completeness`, :func:`contains`) live here too.
 Nothing here imports posecheck's trackers (they import this module).
@@ -247,10 +249,6 @@ class Appearance:
             self.ref = old if self.ref is None else keep * self.ref + (1 - keep) * old
             self.n_ref += 1
         return []
-
-    def forget_recent(self) -> None:
-        """Drop the recent results (the track re-acquires its person)."""
-        self.recent.clear()
 
 
 def take_back(tr, first_row: int, scale: float) -> int:
