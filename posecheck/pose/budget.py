@@ -10,7 +10,10 @@ analysed, so :class:`posecheck.pose.tracking.AthleteTracker` keeps two kinds of 
   the ``auto`` rule a track whose score so far (:func:`posecheck.pose.choice.auto_scores`:
   frames x median height) is at least :data:`CONTENDER` of the best might be the athlete
   and is full; it stays full until its score falls below :data:`KEEP` of the best (no
-  swapping back and forth); under any other rule every track is full, as before (a
+  swapping back and forth); once the leader is :func:`settled` (tracked for
+  :data:`SETTLED_S`) the band narrows to :data:`CONTENDER_SETTLED` / :data:`KEEP_SETTLED`
+  (a track keeps to its own person by appearance, :mod:`posecheck.pose.identity`, so the
+  others need not be followed in full to keep the leader's track whole); under any other rule every track is full, as before (a
   leftmost / top / ... choice can change with every frame).
 * **light**: everybody else. The shared IMAGE-mode landmarker looks at its region of
   interest every :data:`LIGHT_EVERY_S` (the pose nearest the prediction is taken); the
@@ -29,7 +32,10 @@ full, paid only when the bet was wrong.
 
 Periodic discovery (zoomed tiles, the other large cost) backs off while it finds nobody
 new: every :data:`posecheck.pose.tracking.DISCOVERY_EVERY_S`, doubling up to
-:data:`DISCOVERY_MAX_S`, back to the start when someone new is found.
+:data:`DISCOVERY_MAX_S`, back to the start when someone new is found or comes back (once the
+leader is settled: back to :data:`DISCOVERY_NEW_S`, and only for someone new). Someone who
+left at the left or right edge is looked for there instead, on one tile for a few seconds
+(:class:`posecheck.pose.tiles.EdgeWatch`, :data:`EDGE_SEARCH`).
 (Painting the tracked people out of the frame before discovery, so the IMAGE landmarker
 does not compute their landmarks again in every tile, was tried and dropped: it also hides
 a runner partly behind a tracked one, who is then never found.)
@@ -47,12 +53,18 @@ from posecheck.types import N_LANDMARKS
 
 CONTENDER = 0.85         #: a track with this share of the best score might be the athlete
 KEEP = 0.7               #: ... and stays full until it falls below this share
+SETTLED_S = 3.0          #: once the leader has been tracked this long (its first to last row) ...
+CONTENDER_SETTLED = 0.95 #: ... contenders need this share of its score ...
+KEEP_SETTLED = 0.85      #: ... and stay full down to this share
 LIGHT_EVERY_S = 0.4      #: a light track is looked at this often
 LIGHT_LOST_AFTER_S = 2.5 #: ... and becomes dormant after this long without a result
 LIGHT_FIRST_ROWS = 3     #: a light track is looked at on every frame until it has this many rows
 LOOK_MARGIN = 1.25       #: a look's ROI is this x a full track's (its prediction is older)
 REVIEW_EVERY = 5         #: frames between reviews of who is full
-DISCOVERY_MAX_S = 4.0    #: periodic discovery backs off up to this interval
+DISCOVERY_MAX_S = 8.0    #: periodic discovery backs off up to this interval
+DISCOVERY_NEW_S = 2.0    #: ... and, once :func:`settled`, again this soon after someone new
+#: is found (before: after 1 s, and also after a comeback)
+EDGE_SEARCH = True       #: search the frame edge where someone left (posecheck.pose.tiles.EdgeWatch)
 #: light tracks are moved by :class:`posecheck.pose.follow.BoxFollower` between their looks
 #: (off: measured on the 20-s race, it keeps the others alive, so a runner who leaves early
 #: can lead the score while the athlete's track is broken; see docs/speed.md)
@@ -63,8 +75,11 @@ def full_track_ids(tracks: list[Track], rule: str, now_s: float) -> set[int]:
     """Track ids (``Track.tid``) that get the full pose path from now on: under ``auto``
     the active tracks within :data:`CONTENDER` of the best
     :func:`posecheck.pose.choice.auto_scores` over every track seen so far (dormant ones
-    included), and the full ones still within :data:`KEEP`; under any other rule every
-    active track. ``now_s`` is unused (kept for rules that age tracks)."""
+    included), and the full ones still within :data:`KEEP` (:data:`CONTENDER_SETTLED`,
+    :data:`KEEP_SETTLED` once the leader has been tracked for :data:`SETTLED_S`: each track
+    keeps to its own person by appearance, :mod:`posecheck.pose.identity`, so a runner who
+    is not the leader need not be followed in full to keep the leader's track whole); under
+    any other rule every active track. ``now_s`` is unused (kept for rules that age tracks)."""
     active = [t for t in tracks if t.active]
     if rule != "auto":
         return {t.tid for t in active}
@@ -73,8 +88,20 @@ def full_track_ids(tracks: list[Track], rule: str, now_s: float) -> set[int]:
         return {t.tid for t in active}
     scores = auto_scores(seen)
     best = max(scores.values())
+    enter, keep = (CONTENDER_SETTLED, KEEP_SETTLED) if settled(seen, scores) else (CONTENDER, KEEP)
     return {t.tid for t in seen if t.active and (
-        scores[id(t)] >= CONTENDER * best or (t.full and scores[id(t)] >= KEEP * best))}
+        scores[id(t)] >= enter * best or (t.full and scores[id(t)] >= keep * best))}
+
+
+def settled(tracks: list[Track], scores: dict | None = None) -> bool:
+    """The leader so far (:func:`posecheck.pose.choice.auto_scores`; ``scores`` if already
+    computed) has been tracked for :data:`SETTLED_S` (its first to last row)."""
+    seen = [t for t in tracks if t.rows]
+    if not seen:
+        return False
+    scores = auto_scores(seen) if scores is None else scores
+    lead = max(seen, key=lambda t: scores[id(t)])
+    return lead.times[-1] - lead.times[0] >= SETTLED_S
 
 
 def review(tracker: AthleteTracker, time_s: float) -> None:

@@ -29,19 +29,18 @@ How one frame is processed (:class:`AthleteTracker`)
   (:func:`posecheck.pose.tiles.search_tiles`: squares of half the frame's short side, half overlapping). While
   nobody is tracked the tiles are visited round-robin, :data:`TILES_PER_FRAME` per frame
   (all of them on the first frame), so a clip with no person is not many times slower.
-  A detection not already tracked revives a dormant track it matches (same place, size and
-  torso colour: the athlete came back) or starts a new one.
+  A detection not already tracked revives a dormant track it matches (same place, size,
+  torso colour and appearance: the athlete came back) or starts a new one.
 * **First-pose check.** MediaPipe's detector sometimes returns a second, partial box on the
-  runner, which a one-pose VIDEO landmarker then keeps. So the first pose of every new
-  landmarker is compared with all poses the IMAGE landmarker finds on the same crop; a
-  clearly more complete pose of the same person (box containing the first one,
-  :func:`completeness` ≥ :data:`MORE_COMPLETE` x) replaces it and the landmarker starts
-  afresh (at most :data:`MAX_RESTARTS` times).
+  runner, which a one-pose VIDEO landmarker then keeps: a clearly more complete pose (box
+  containing the first, :func:`completeness` ≥ :data:`MORE_COMPLETE` x) among all the IMAGE
+  landmarker finds on the same crop replaces a new landmarker's first pose (it restarts).
 * Tracks that converge on the same person (boxes overlapping by IoU > :data:`DUPLICATE_IOU`)
   are merged: the shorter one stops.
 * Only people who might be the athlete get landmarks on every frame; the others are looked
-  at a few times a second; discovery backs off (:mod:`posecheck.pose.budget`). Near
-  someone else a track keeps to its torso colour (:mod:`posecheck.pose.identity`).
+  at a few times a second; discovery backs off (:mod:`posecheck.pose.budget`). A track
+  keeps to its person's appearance, and near someone else to its torso colour; results
+  after a slide onto someone else are taken back (:mod:`posecheck.pose.identity`).
 
 The athlete is chosen among the tracks by :mod:`posecheck.pose.choice`.
 """
@@ -56,14 +55,12 @@ import cv2
 import numpy as np
 
 from posecheck.pose import budget, follow, identity
+from posecheck.pose.geometry import (MAX_JUMP, MIN_ROI, ROI_MARGIN, Detection, Landmarker,  # noqa: F401 (API)
+                                     RawPose, iou, pack, roi_for, to_detection, unpack)
 from posecheck.pose.identity import CONTAINED, completeness, contains  # noqa: F401 (API)
-from posecheck.pose.tiles import MIN_TILE, covers, inside, search_tiles  # noqa: F401 (API)
-from posecheck.types import N_LANDMARKS
+from posecheck.pose.tiles import MIN_TILE, EdgeWatch, covers, inside, search_tiles  # noqa: F401 (API)
 
 INFER_MAX_SIDE = 1920      #: longer frames are scaled down to this long side for inference
-ROI_MARGIN = 2.0           #: ROI side = this x the person's box size
-MIN_ROI = 96               #: smallest ROI side (inference pixels)
-MAX_JUMP = 0.9             #: reject a result whose centre is this many sizes off prediction
 LOST_AFTER_S = 0.3         #: a track with no result for this long becomes dormant
 REVIVE_WITHIN_S = 3.0      #: a dormant track can be revived this long after it was lost
 DISCOVERY_EVERY_S = 1.0    #: look for new people this often while someone is tracked
@@ -74,84 +71,6 @@ TILES_PER_FRAME = 3        #: tiles searched per frame while nobody is tracked
 DUPLICATE_IOU = 0.5
 MORE_COMPLETE = 1.15       #: a first pose is replaced by one this much more complete
 MAX_RESTARTS = 3           #: at most this many landmarker restarts per track
-
-#: raw pose from a landmarker: (33, 8) = x_norm, y_norm, z_norm, visibility, presence,
-#: world x, y, z
-RawPose = np.ndarray
-#: landmarker callable: (rgb crop, timestamp ms) -> list of RawPose
-Landmarker = Callable[[np.ndarray, int], list]
-
-
-@dataclass
-class Detection:
-    """One pose in full-frame pixels."""
-
-    xy: np.ndarray          # (33, 2)
-    z: np.ndarray           # (33,)
-    visibility: np.ndarray  # (33,)
-    presence: np.ndarray    # (33,)
-    world: np.ndarray       # (33, 3)
-
-    @property
-    def bbox(self) -> tuple[float, float, float, float]:
-        x, y = self.xy[:, 0], self.xy[:, 1]
-        return float(x.min()), float(y.min()), float(x.max()), float(y.max())
-
-    @property
-    def center(self) -> np.ndarray:
-        x0, y0, x1, y1 = self.bbox
-        return np.array([(x0 + x1) / 2, (y0 + y1) / 2])
-
-    @property
-    def height(self) -> float:
-        x0, y0, x1, y1 = self.bbox
-        return y1 - y0
-
-    @property
-    def size(self) -> float:
-        x0, y0, x1, y1 = self.bbox
-        return max(x1 - x0, y1 - y0, 1.0)
-
-
-def to_detection(raw: RawPose, x0: float, y0: float, cw: float, ch: float,
-                 scale: float = 1.0) -> Detection:
-    """Map a landmarker result on the crop ``(x0, y0, cw, ch)`` of an image that is the full
-    frame scaled by ``scale`` back to full-frame pixels."""
-    xy = np.empty((N_LANDMARKS, 2))
-    xy[:, 0] = (x0 + raw[:, 0] * cw) / scale
-    xy[:, 1] = (y0 + raw[:, 1] * ch) / scale
-    return Detection(xy=xy, z=raw[:, 2] * cw / scale,
-                     visibility=np.nan_to_num(raw[:, 3], nan=0.0),
-                     presence=np.nan_to_num(raw[:, 4], nan=0.0), world=raw[:, 5:8].copy())
-
-
-def pack(d: Detection) -> np.ndarray:
-    """(33, 9) float32: x, y, z, visibility, presence, world x, y, z (1.2 kB per frame)."""
-    return np.concatenate([d.xy, d.z[:, None], d.visibility[:, None], d.presence[:, None],
-                           d.world], axis=1).astype(np.float32)
-
-
-def unpack(a: np.ndarray) -> Detection:
-    a = a.astype(np.float64)
-    return Detection(xy=a[:, 0:2], z=a[:, 2], visibility=a[:, 3], presence=a[:, 4],
-                     world=a[:, 5:8])
-
-
-def iou(a: tuple, b: tuple) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def roi_for(center: np.ndarray, size: float, width: int, height: int) -> tuple[int, int, int, int]:
-    """ROI ``(x0, y0, w, h)`` of side ``ROI_MARGIN * size`` around ``center``, inside the frame."""
-    side = max(MIN_ROI, ROI_MARGIN * size)
-    w, h = int(min(width, round(side))), int(min(height, round(side)))
-    x0 = int(round(min(max(center[0] - w / 2, 0), width - w)))
-    y0 = int(round(min(max(center[1] - h / 2, 0), height - h)))
-    return x0, y0, w, h
 
 
 @dataclass
@@ -180,6 +99,8 @@ class Track:
     light_gap: bool = False           # light since the last row: fill the frames between
     colour: np.ndarray | None = None  # torso colour (RGB, frames seen), see identity
     looking: bool = False             # picking by colour among all poses while crowded
+    appearance: identity.Appearance = field(default_factory=identity.Appearance)
+    reacquire: float | None = None    # time its results were taken back (slid onto someone)
     movenet: dict = field(default_factory=dict)     # row -> (17, 3) keypoints, movenet_hook
 
     def predict(self, row: int) -> np.ndarray:
@@ -229,15 +150,18 @@ class AthleteTracker:
         self._scout, self._scout_ms = None, -1  # whole-frame VIDEO landmarker while nobody is tracked
         self.max_people = max(1, int(max_people))
         self.tiles = search_tiles(self.iw, self.ih) if search else []
+        self.edges = EdgeWatch(self.tiles, self.iw)  # re-entry search where people left
         self.tracks: list[Track] = []
         self._next_tile = 0
         self._last_discovery: tuple[int, float] | None = None
         self._swept = False
         self.rule, self.row_times, self._discovery_every = rule, [], DISCOVERY_EVERY_S
         self._found = False  # someone started or came back on this frame (review who is full)
+        self.others_seen = False  # two people at once: a track may slide onto someone else
         self.stats = dict.fromkeys(("frames", "roi_calls", "discoveries", "tile_calls", "rejected_jumps",
                                     "landmarkers_created", "landmarkers_reused", "first_pose_checks",
-                                    "light_calls", "crowded_calls"), 0)
+                                    "light_calls", "crowded_calls", "reacquire_calls",
+                                    "appearance_rejects", "rows_taken_back", "edge_tile_calls"), 0)
 
     # -- public -------------------------------------------------------------------------
     def process(self, row: int, time_s: float, ms: int, rgb: np.ndarray) -> None:
@@ -255,9 +179,12 @@ class AthleteTracker:
                 found = self._look(tr, row, time_s, img)
                 tr.light_next = time_s + budget.LIGHT_EVERY_S * (len(tr.rows) >= budget.LIGHT_FIRST_ROWS or not found)
                 tr.active = found or time_s - tr.last_time <= budget.LIGHT_LOST_AFTER_S
+                if not tr.active:
+                    self.edges.left(tr.predict(row), tr.size, time_s)
             elif tr.active and budget.FOLLOW_LIGHT:  # between looks: moved by the box follower
                 follow.follow_light(self, tr, row, time_s)
         self._dedup(row)
+        self.others_seen = self.others_seen or sum(t.active and t.last_row == row for t in self.tracks) > 1
         active = [t for t in self.tracks if t.active]
         scouted = False
         if not active:
@@ -287,6 +214,9 @@ class AthleteTracker:
                    and time_s - self._last_discovery[1] >= self._discovery_every))
         if due:
             self._discover(row, time_s, img, active, whole_frame=not scouted)
+        elif budget.EDGE_SEARCH and (edge := self.edges.due(time_s)):  # where someone left
+            for d in self._unique(self._search(edge, active, img, "edge_tile_calls")):
+                self._adopt(d, row, time_s, img)
         if self._found or self.stats["frames"] % budget.REVIEW_EVERY == 0:
             budget.review(self, time_s)  # who is full from the next frame on
             self._found = False
@@ -309,10 +239,12 @@ class AthleteTracker:
                                                 for o in self.tracks if o.active and o is not tr])
         crowd = identity.known(tr.colour) and bool(near)
         tr.looking = tr.looking and crowd
-        if tr.looking:  # its landmarker slid onto someone near: pick by colour until apart
-            tr.whole, self.stats["crowded_calls"] = False, self.stats["crowded_calls"] + 1
-            if self._look(tr, row, t, img, crowd=True):
-                return True  # (else a new landmarker tries, its result colour-checked)
+        if tr.looking or tr.reacquire is not None:  # slid onto someone: pick by colour/appearance
+            tr.whole, key = False, "crowded_calls" if tr.looking else "reacquire_calls"
+            self.stats[key] += 1
+            if self._look(tr, row, t, img, crowd=crowd):
+                tr.reacquire = None
+                return True  # (else a new landmarker tries, its result checked)
         if tr.whole:
             x0, y0, w, h = 0, 0, self.iw, self.ih
         else:
@@ -331,11 +263,16 @@ class AthleteTracker:
             off = np.linalg.norm(cand.center * self.scale - pred)
             ratio = cand.size * self.scale / max(tr.size, 1.0)
             colour = identity.torso_colour(img, cand.xy * self.scale)
+            hist = identity.body_histograms(img, cand.xy * self.scale)
+            alike = not (fresh and self.others_seen) or tr.appearance.alike(hist)  # (a new landmarker's)
+            if not alike and tr.reacquire is None:
+                tr.reacquire = t  # someone else in front: look for the person by appearance
             if (off <= MAX_JUMP * max(tr.size, MIN_ROI / ROI_MARGIN) and 0.4 < ratio < 2.5
-                    and (not crowd or identity.same_colour(tr.colour, colour))):
-                det = cand
-                tr.colour = identity.blend(tr.colour, colour)
-            else:  # the crop's landmarker latched onto someone else: start it afresh
+                    and (not crowd or identity.same_colour(tr.colour, colour)) and alike):
+                if not identity.check(self, tr, row, t, hist):  # (drifted: results taken back)
+                    det = cand
+                    tr.colour = identity.blend(tr.colour, colour)
+            if det is None:  # the crop's landmarker latched onto someone else: start it afresh
                 self.stats["rejected_jumps"] += 1
                 self._drop_landmarker(tr)
                 tr.looking = crowd
@@ -351,22 +288,25 @@ class AthleteTracker:
         if tr.whole:  # lost on the whole frame: re-acquire on a crop (and stay zoomed in)
             tr.whole = False
             self._drop_landmarker(tr)
-        if t - tr.last_time > LOST_AFTER_S:
-            tr.active = False
+        if t - tr.last_time > (LOST_AFTER_S if tr.reacquire is None else identity.REACQUIRE_S):
+            tr.active, tr.reacquire = False, None
             self._drop_landmarker(tr)
+            self.edges.left(tr.predict(row), tr.size, t)
         return False
 
     def _look(self, tr: Track, row: int, t: float, img: np.ndarray, crowd: bool = False) -> bool:
-        """The IMAGE landmarker on the track's ROI; the pose of the same colour nearest the
-        prediction (:func:`identity.pick`) continues the track."""
+        """The IMAGE landmarker on the track's ROI; the pose nearest the prediction that may
+        be the track's person (:func:`identity.pick`: colour, appearance) continues it."""
         pred = tr.predict(row)
         x0, y0, w, h = roi_for(pred, budget.LOOK_MARGIN * tr.size, self.iw, self.ih)
         poses = self._image_landmarker().detect(np.ascontiguousarray(img[y0:y0 + h, x0:x0 + w]), 0)
         cands = [to_detection(p, x0, y0, w, h, self.scale) for p in poses]
         cols = [identity.torso_colour(img, c.xy * self.scale) for c in cands]
+        hists = [identity.body_histograms(img, c.xy * self.scale) for c in cands]
         k = identity.pick(cands, pred / self.scale, tr.size / self.scale, tr.colour, cols,
-                          MAX_JUMP * max(tr.size, MIN_ROI / ROI_MARGIN) / self.scale, crowd)
-        if k is None:
+                          MAX_JUMP * max(tr.size, MIN_ROI / ROI_MARGIN) / self.scale, crowd,
+                          alike=[tr.appearance.alike(hh) for hh in hists])
+        if k is None or identity.check(self, tr, row, t, hists[k]):
             return False
         budget.fill_gap(tr, row, cands[k], self.row_times)
         tr.add(row, t, cands[k], self.scale)
@@ -376,13 +316,8 @@ class AthleteTracker:
     def _more_complete(self, det: Detection, crop: np.ndarray, x0: int, y0: int, w: int,
                        h: int) -> Detection | None:
         """A more complete pose of the same person than ``det``, the first result of a new
-        VIDEO landmarker on ``crop`` (at x0, y0, size w x h of the inference image), or None.
-
-        MediaPipe's person detector sometimes returns a second, smaller box on the runner
-        (a partial body); a one-pose VIDEO landmarker takes whichever box scores higher and
-        then keeps tracking that pose. The IMAGE landmarker returns every pose on the same
-        crop; one whose box contains ``det``'s and whose :func:`completeness` is clearly
-        higher (:data:`MORE_COMPLETE`) is returned."""
+        VIDEO landmarker on ``crop`` (at x0, y0, size w x h of the inference image), or None
+        (the first-pose check of the module docstring)."""
         self.stats["first_pose_checks"] += 1
         best, score = None, completeness(det) * MORE_COMPLETE
         for p in self._image_landmarker().detect(crop, 0):
@@ -451,17 +386,22 @@ class AthleteTracker:
                 n = min(TILES_PER_FRAME, len(self.tiles))
                 tiles = [self.tiles[(self._next_tile + k) % len(self.tiles)] for k in range(n)]
                 self._next_tile = (self._next_tile + n) % len(self.tiles)
-            for (x0, y0, w, h) in tiles:
-                if active and any(covers(tr, x0, y0, w, h) for tr in active):
-                    continue  # a tracked person fills this tile; nothing new to find here
-                crop = np.ascontiguousarray(img[y0:y0 + h, x0:x0 + w])
-                self.stats["tile_calls"] += 1
-                for p in self._image_landmarker().detect(crop, 0):
-                    d = to_detection(p, x0, y0, w, h, self.scale)
-                    if inside(d, x0, y0, w, h, self.scale):
-                        dets.append(d)
+            dets += self._search(tiles, active, img)
         for d in self._unique(dets):
             self._adopt(d, row, t, img)
+
+    def _search(self, tiles: list, active: list[Track], img: np.ndarray, key: str = "tile_calls") -> list:
+        """The IMAGE landmarker on each tile not filled by a tracked person: the poses wholly inside."""
+        dets = []
+        for (x0, y0, w, h) in tiles:
+            if active and any(covers(tr, x0, y0, w, h) for tr in active):
+                continue  # a tracked person fills this tile; nothing new to find here
+            self.stats[key] += 1
+            for p in self._image_landmarker().detect(np.ascontiguousarray(img[y0:y0 + h, x0:x0 + w]), 0):
+                d = to_detection(p, x0, y0, w, h, self.scale)
+                if inside(d, x0, y0, w, h, self.scale):
+                    dets.append(d)
+        return dets
 
     def _small(self, tracks: list[Track], limit: float = SMALL_PERSON) -> bool:
         """Everybody tracked is short compared with the frame (far away: others may be)."""
@@ -483,14 +423,18 @@ class AthleteTracker:
         c, s = d.center * self.scale, d.size * self.scale
         best, best_off = None, math.inf
         colour = None if img is None else identity.torso_colour(img, d.xy * self.scale)
+        hist = None if img is None else identity.body_histograms(img, d.xy * self.scale)
         for tr in self.tracks:  # a dormant track of the same place, size and colour comes back
-            if tr.active or t - tr.last_time > REVIVE_WITHIN_S or not identity.same_colour(tr.colour, colour):
+            if (tr.active or t - tr.last_time > REVIVE_WITHIN_S or not identity.same_colour(tr.colour, colour)
+                    or not tr.appearance.alike(hist)):
                 continue
             off = float(np.linalg.norm(c - tr.predict(row)))
             if off < 1.5 * tr.size and 0.6 < s / tr.size < 1.6 and off < best_off:
                 best, best_off = tr, off
-        if best is None:
+        new = best is None
+        if new:
             if sum(tr.active for tr in self.tracks) >= self.max_people:
+                self.others_seen = True  # someone not tracked
                 return None
             best = Track(tid=len(self.tracks), center=c, size=s, last_row=row, last_time=t)
             self.tracks.append(best)
@@ -498,6 +442,11 @@ class AthleteTracker:
             best.velocity = np.zeros(2)
         best.active, best.full, best.light_gap = True, True, False
         best.add(row, t, d, self.scale)
-        best.colour = identity.blend(best.colour, colour)
-        self._discovery_every, self._found = DISCOVERY_EVERY_S, True  # look again soon
+        best.colour, best.reacquire = identity.blend(best.colour, colour), None
+        best.appearance.add(row, hist)
+        if not budget.settled(self.tracks):  # look again soon
+            self._discovery_every = DISCOVERY_EVERY_S
+        elif new:
+            self._discovery_every = budget.DISCOVERY_NEW_S
+        self._found = True
         return best
