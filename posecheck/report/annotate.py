@@ -41,6 +41,15 @@ def _label(img: np.ndarray, text: str, org: tuple[int, int], scale: float,
     cv2.putText(img, text, (x, y), font, scale, colour, thick, cv2.LINE_AA)
 
 
+def label_baseline(joint_y: int, above: bool, text_h: int, base: int) -> int:
+    """Baseline y (px) of a joint's angle label: its box (as :func:`_label` draws it,
+    ``text_h + 4`` above the baseline to ``base + 2`` below) ends just above the joint
+    (``above``: the left leg's labels) or starts just below it (the right leg's), so the two
+    legs' labels of the same joint never overlap, even when the joints coincide (the hips,
+    side-on)."""
+    return joint_y - base - 3 if above else joint_y + text_h + 5
+
+
 def value_fmt(value: float, signed: bool) -> str:
     """Angle label text: whole degrees, with an explicit sign for signed angles."""
     return f"{value:+.0f}°".replace("°", "") if signed else f"{value:.0f}"
@@ -85,7 +94,6 @@ def draw_overlay(
         font_scale = scale * 0.75
         for j, side in enumerate(("left", "right")):
             colour = LEFT_RGB if side == "left" else RIGHT_RGB
-            dy = int((j * 2 - 1) * 14 * scale)  # left label above the joint, right below
             for joint, value, text in (
                 (f"{side}_knee", knee_flexion[j], f"{side[0].upper()} knee {value_fmt(knee_flexion[j], False)}"),
                 (f"{side}_hip", hip_flexion[j], f"{side[0].upper()} hip {value_fmt(hip_flexion[j], True)}"),
@@ -93,11 +101,11 @@ def draw_overlay(
                 p = xy[L[joint]]
                 if not (np.isfinite(value) and np.all(np.isfinite(p))):
                     continue
-                (tw, _th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale,
-                                               max(1, int(round(font_scale * 2))))
+                (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale,
+                                                 max(1, int(round(font_scale * 2))))
                 # behind the runner, so the label does not cover the swinging leg in front
                 x = int(p[0]) - gap - tw if direction > 0 else int(p[0]) + gap
-                y = int(p[1]) + dy
+                y = label_baseline(int(p[1]), above=side == "left", text_h=th, base=base)
                 anchor = (x + tw + 2, y - 4) if direction > 0 else (x - 2, y - 4)
                 cv2.line(img, (int(p[0]), int(p[1])), anchor, colour, 1, cv2.LINE_AA)
                 _label(img, text, (x, y), font_scale, colour)

@@ -115,3 +115,21 @@ def test_importing_posecheck_does_not_import_streamlit():
             "posecheck.compare.report, posecheck.compare.run, posecheck.compare.sidebyside; print('streamlit' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_left_and_right_angle_labels_of_coinciding_joints_do_not_overlap():
+    """Side-on, both hips sit on the same pixel: the left hip's label box ends above the
+    joint and the right one's starts below it (they overlapped by a few pixels before)."""
+    import cv2
+
+    from posecheck.report.annotate import label_baseline
+
+    for font_scale in (0.34, 0.45, 0.9, 1.6):
+        (_tw, th), base = cv2.getTextSize("L hip +32", cv2.FONT_HERSHEY_SIMPLEX, font_scale,
+                                          max(1, int(round(font_scale * 2))))
+        y_left = label_baseline(400, above=True, text_h=th, base=base)
+        y_right = label_baseline(400, above=False, text_h=th, base=base)
+        left_box = (y_left - th - 4, y_left + base + 2)     # as annotate._label draws it
+        right_box = (y_right - th - 4, y_right + base + 2)
+        assert left_box[1] < 400 < right_box[0]
+        assert right_box[0] - left_box[1] <= 4  # still next to the joint
