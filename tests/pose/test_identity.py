@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from fakeposes import box_pose
 from posecheck.pose import identity
 from posecheck.pose.identity import Appearance, body_histograms, hist_distance
 from posecheck.pose.tracking import AthleteTracker
@@ -31,18 +32,6 @@ def draw(img: np.ndarray, x: float, y: int, h: int, look, arm: bool = False) -> 
         img[y + h // 5:y + h // 2, x0 + w // 6:x0 + w - w // 6] = SKIN
 
 
-def pose_of(x: float, y: float, bw: float, bh: float, w: int, h: int) -> np.ndarray:
-    """Raw (33, 8) pose of a person box (crop pixels) normalised to a w x h crop: shoulders
-    at 25 %, hips at 50 %, knees ~78 %, ankles ~85 % of the height (inside the box)."""
-    raw = np.zeros((33, 8))
-    raw[:, 0] = (x + bw * np.linspace(0.1, 0.9, 33)) / w
-    raw[:, 1] = (y + bh * np.linspace(0.02, 0.98, 33)) / h
-    raw[[11, 12, 23, 24], 0] = (x + bw * np.array([0.3, 0.7, 0.7, 0.3])) / w
-    raw[[11, 12, 23, 24], 1] = (y + bh * np.array([0.25, 0.25, 0.5, 0.5])) / h
-    raw[:, 3] = raw[:, 4] = 0.9
-    return raw
-
-
 def people_in(rgb: np.ndarray) -> list[np.ndarray]:
     """Poses of the people whose shirt lies wholly inside ``rgb``, tallest first (the box is
     the visible shirt's width and twice its height)."""
@@ -56,7 +45,7 @@ def people_in(rgb: np.ndarray) -> list[np.ndarray]:
         bh = 2 * (y1 - y0)
         if x0 == 0 or y0 == 0 or x1 >= w or y0 + bh >= h:
             continue  # cut by the crop edge
-        out.append((bh, pose_of(x0, y0, x1 - x0, bh, w, h)))
+        out.append((bh, box_pose(x0, y0, x1 - x0, bh, w, h)))
     return [p for _bh, p in sorted(out, key=lambda o: -o[0])]
 
 
@@ -119,7 +108,7 @@ def test_body_histograms_tell_people_apart_through_the_arm_swing():
 
 def identity_xy(x: float, y: float, h: float) -> np.ndarray:
     """(33, 2) full-frame pixels of the pose of a person box at (x, y), h tall."""
-    raw = pose_of(x, y, 0.4 * h, h, W, H)
+    raw = box_pose(x, y, 0.4 * h, h, W, H)
     return np.stack([raw[:, 0] * W, raw[:, 1] * H], axis=1)
 
 

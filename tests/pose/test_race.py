@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import pytest
 
+from fakeposes import box_pose
 from posecheck.config import Config, PoseConfig
 from posecheck.pipeline import analyze_video
 from posecheck.pose import budget, landmarker
@@ -114,13 +115,7 @@ def blob_poses(rgb: np.ndarray) -> list[np.ndarray]:
     for x, y, bw, bh, area in sorted(st[1:], key=lambda s: -s[4]):
         if x == 0 or y == 0 or x + bw >= w or y + bh >= h or bh < 20:
             continue  # cut by the crop edge
-        raw = np.zeros((33, 8))
-        raw[:, 0] = (x + bw * np.linspace(0.1, 0.9, 33)) / w
-        raw[:, 1] = (y + bh * np.linspace(0.02, 0.98, 33)) / h
-        raw[[11, 12, 23, 24], 0] = (x + bw * np.array([0.3, 0.7, 0.7, 0.3])) / w
-        raw[[11, 12, 23, 24], 1] = (y + bh * np.array([0.25, 0.25, 0.5, 0.5])) / h
-        raw[:, 3] = raw[:, 4] = 0.9
-        out.append(raw)
+        out.append(box_pose(x, y, bw, bh, w, h))
     return out
 
 
