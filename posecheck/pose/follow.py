@@ -50,7 +50,8 @@ class LandmarkerPool:
 
     Args:
         factory: () -> object with ``detect(rgb, ms) -> list`` and ``close()``.
-        keep: at most this many spare landmarkers are kept; more are closed.
+        keep: at most this many spare landmarkers are kept; more are closed (default:
+            :data:`KEEP_SPARE`, read when the pool is made).
 
     Thread-safe: the chunks of :mod:`posecheck.pose.parallel` share one pool (one spare
     per run instead of one per chunk, ~55 MB each). Their clocks differ (each chunk feeds
@@ -60,8 +61,8 @@ class LandmarkerPool:
     landmarks over time). Within one stream nothing is shifted.
     """
 
-    def __init__(self, factory: Callable[[], object], keep: int = KEEP_SPARE):
-        self._factory, self._keep = factory, max(0, int(keep))
+    def __init__(self, factory: Callable[[], object], keep: int | None = None):
+        self._factory, self._keep = factory, max(0, int(KEEP_SPARE if keep is None else keep))
         self._spare: list[tuple[object, int]] = []
         self._lock = threading.Lock()
         self._blank = np.zeros((BLANK_SIDE, BLANK_SIDE, 3), np.uint8)
