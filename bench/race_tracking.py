@@ -14,7 +14,10 @@ have its ``<clip>.json`` truth from ``tools/synth/race.py``. Runs the pose stage
   searches, light looks, colour picks while crowded, first-pose checks, edge re-entry
   tiles), the repair pass's calls, landmarkers built / reused;
 * **CPU seconds** of the process for the pose stage (all threads; wall time is noisy on a
-  shared machine) and the 1-min load average before and after.
+  shared machine) and the 1-min load average before and after;
+* **memory**: the process's RSS (``/proc/self/status`` VmRSS, sampled every 20 ms on a
+  thread) before the run and at its peak, and the MediaPipe landmarkers alive (VIDEO /
+  IMAGE mode) at the peak and at most at once.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -40,6 +44,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
                     help="override a constant of posecheck.pose.MODULE for this run "
                          "(experiments, e.g. budget.CONTENDER=0.95)")
+    ap.add_argument("--timeline", metavar="CSV",
+                    help="write the RSS samples: seconds, MB, VIDEO / IMAGE landmarkers alive, built")
     args = ap.parse_args(argv)
     import importlib
 
@@ -87,16 +93,55 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             in_repair[0] = False
 
+    orig_init, orig_lm_close = landmarker._Landmarker.__init__, landmarker._Landmarker.close
+    alive = {"video": 0, "image": 0, "built": 0}
+    most = {"video": 0, "image": 0, "both": 0}
+
+    def lm_init(self, *a, **k):
+        orig_init(self, *a, **k)
+        alive["video" if self._video else "image"] += 1
+        alive["built"] += 1
+        for key in ("video", "image"):
+            most[key] = max(most[key], alive[key])
+        most["both"] = max(most["both"], alive["video"] + alive["image"])
+
+    def lm_close(self):
+        if self._lm is not None:
+            alive["video" if self._video else "image"] -= 1
+        return orig_lm_close(self)
+
+    peak = {"mb": 0.0, "video": 0, "image": 0, "at": 0.0}
+    sampling = threading.Event()
+    timeline: list[tuple] = []
+
+    def sample() -> None:
+        while not sampling.wait(0.02):
+            mb = _rss_mb()
+            timeline.append((time.perf_counter() - t0, mb, alive["video"], alive["image"], alive["built"]))
+            if mb > peak["mb"]:
+                peak.update(mb=mb, video=alive["video"], image=alive["image"],
+                            at=time.perf_counter() - t0)
+
     landmarker._Landmarker.detect, AthleteTracker.close = detect, close
+    landmarker._Landmarker.__init__, landmarker._Landmarker.close = lm_init, lm_close
     landmarker.repair_track = repair
+    rss0 = _rss_mb()
+    sampler = threading.Thread(target=sample, daemon=True)
     load0 = os.getloadavg()[0]
     c0, t0 = time.process_time(), time.perf_counter()
+    sampler.start()
     try:
         seq = parallel.estimate_video(args.clip, probe(args.clip),
                                       PoseConfig(model=args.model, workers=args.workers))
     finally:
         landmarker._Landmarker.detect, AthleteTracker.close = orig_detect, orig_close
+        landmarker._Landmarker.__init__, landmarker._Landmarker.close = orig_init, orig_lm_close
         landmarker.repair_track = orig_repair
+        sampling.set()
+        sampler.join()
+    if args.timeline:
+        Path(args.timeline).write_text("s,rss_mb,video,image,built\n" + "".join(
+            f"{t:.2f},{mb:.0f},{v},{i},{b}\n" for t, mb, v, i, b in timeline))
     cpu, wall, load1 = time.process_time() - c0, time.perf_counter() - t0, os.getloadavg()[0]
     n = seq.n_frames
     mid = (seq.xy[:, 23] + seq.xy[:, 24]) / 2
@@ -114,6 +159,15 @@ def main(argv: list[str] | None = None) -> None:
     print("tracker: " + ", ".join(f"{k} {v}" for k, v in stats.items()))
     print(f"CPU {cpu:.1f} s ({1000 * cpu / max(n, 1):.1f} ms/frame), wall {wall:.1f} s, "
           f"1-min load {load0:.1f} -> {load1:.1f}")
+    print(f"RSS {rss0:.0f} MB before, peak {max(peak['mb'], _rss_mb()):.0f} MB at "
+          f"{peak['at']:.1f} s with {peak['video']} VIDEO + {peak['image']} IMAGE landmarkers "
+          f"alive; at most {most['video']} VIDEO, {most['image']} IMAGE, {most['both']} together")
+
+
+def _rss_mb() -> float:
+    """This process's resident set size (MB)."""
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
 
 
 if __name__ == "__main__":

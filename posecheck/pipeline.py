@@ -34,6 +34,7 @@ Progress = Callable[[str, int, int], None]
 
 MIN_FRAMES = 3
 LOW_DETECTION_RATE = 0.9
+WARM_UP_AT = 0.85  #: the numba kernels are loaded once this share of the pose pass is done
 
 
 def analyze_video(path: str | Path, config: Config | None = None,
@@ -53,14 +54,19 @@ def analyze_video(path: str | Path, config: Config | None = None,
     cfg = config or Config()
     info = video_io.probe(path, slowmo_factor=cfg.video.slowmo_factor)
     video_io.check_analysable(info)  # too small / too large frames: UnsupportedVideo
-    frame_progress = None
-    if progress is not None:
-        def frame_progress(done: int, total: int) -> None:
-            progress("pose", done, total)
     notes: list[str] = []  # e.g. several people found, which one was analysed
     # numba: load (or, first run after install, compile in another process) the kinematics
-    # kernels while the pose pass runs, so the kinematics step after it does not wait
-    warm = start_warm_up(analyze_kinematics, in_process=not numba_cache_cold())
+    # kernels while the pose pass runs, so the kinematics step after it does not wait.
+    # Loading (~0.2 s, ~55 MB) waits for the pass's last WARM_UP_AT: its memory then comes
+    # when the landmarkers of a crowded clip are being closed, not on top of their peak
+    cold = numba_cache_cold()
+    warm = [start_warm_up(analyze_kinematics, in_process=False) if cold else None]
+
+    def frame_progress(done: int, total: int) -> None:
+        if warm[0] is None and total and done >= WARM_UP_AT * total:
+            warm[0] = start_warm_up(analyze_kinematics, in_process=True)
+        if progress is not None:
+            progress("pose", done, total)
     try:
         # one stream here, or chunks on worker threads (posecheck.pose.parallel; --workers)
         if cfg.pose.movenet_model is None:
@@ -68,7 +74,9 @@ def analyze_video(path: str | Path, config: Config | None = None,
         else:  # fused modes: MoveNet on the athlete's crop in the same pass, fused
             pose = estimate_fused(path, info, cfg.pose, progress=frame_progress, notes=notes)
     finally:
-        warm.join()
+        if warm[0] is None:  # (no progress reported: a pass that ended early)
+            warm[0] = start_warm_up(analyze_kinematics, in_process=True)
+        warm[0].join()
     if pose.n_frames < MIN_FRAMES:
         raise UnsupportedVideo(
             f"{Path(path).name} has only {pose.n_frames} readable frame(s); "

@@ -34,3 +34,36 @@ def test_warm_up_covers_every_kernel_a_real_analysis_uses(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     hits, compiled = map(int, proc.stdout.split("STATS")[1].split())
     assert hits >= 10 and compiled == 0, (hits, compiled)
+
+
+def test_kernels_load_on_a_thread_in_the_last_part_of_the_pose_pass(monkeypatch):
+    # loading the kernels costs ~55 MB: on a crowded clip it used to come on top of the
+    # landmarkers' peak at the start of the pass (docs/speed.md)
+    from posecheck import pipeline
+    from posecheck.config import Config, PoseConfig
+
+    done = [0.0, False]  # share of the pose pass reported, the pass returned
+    starts = []
+    real_start, real_estimate = pipeline.start_warm_up, pipeline.estimate_video
+
+    def start(analyze, in_process):
+        starts.append((done[0], done[1], in_process))
+        return real_start(analyze, in_process)
+
+    def estimate(path, info, cfg, progress=None, notes=None):
+        def report(n, total):
+            done[0] = n / total
+            progress(n, total)
+        seq = real_estimate(path, info, cfg, progress=report, notes=notes)
+        done[1] = True
+        return seq
+
+    monkeypatch.setattr(pipeline, "start_warm_up", start)
+    monkeypatch.setattr(pipeline, "estimate_video", estimate)
+    monkeypatch.setattr(pipeline, "numba_cache_cold", lambda: False)
+    analysis = pipeline.analyze_video(ROOT / "sample_videos" / "front_side_60fps.mp4",
+                                      Config(pose=PoseConfig(model="full", workers=2)))
+    assert len(analysis.strides) > 0
+    assert len(starts) == 1
+    share, after_pass, in_process = starts[0]
+    assert pipeline.WARM_UP_AT <= share <= 1.0 and not after_pass and in_process

@@ -10,7 +10,9 @@ pose model's work per frame:
   reused one first sees a small blank image (:data:`BLANK_SIDE` px): it finds nobody
   there, so it forgets the pose it was tracking (and MediaPipe resets its landmark
   smoothing on an empty result) and runs its person detector on the next real frame,
-  exactly as a new landmarker would.
+  exactly as a new landmarker would. The chunks of a run share one pool, and a tracker
+  gives its whole-frame *scout* back as soon as someone is tracked (it used to keep it to
+  the end: two idle landmarkers of a 2-chunk race run).
 * **One IMAGE-mode landmarker per run**: the whole-image landmarker (people search, first
   pose checks, looks at light tracks) keeps no state between calls, so the chunks of
   :mod:`posecheck.pose.parallel` share one :class:`SharedLandmarker` (one call at a time)
@@ -48,39 +50,72 @@ class LandmarkerPool:
 
     Args:
         factory: () -> object with ``detect(rgb, ms) -> list`` and ``close()``.
-        keep: at most this many spare landmarkers are kept; more are closed.
+        keep: at most this many spare landmarkers are kept; more are closed (default:
+            :data:`KEEP_SPARE`, read when the pool is made).
+
+    Thread-safe: the chunks of :mod:`posecheck.pose.parallel` share one pool (one spare
+    per run instead of one per chunk, ~55 MB each). Their clocks differ (each chunk feeds
+    its own frames' times), so a landmarker last fed at a later time than the frame about
+    to be fed comes back :class:`Shifted`: its user's timestamps are moved up by a constant,
+    so they keep increasing for the landmarker and keep their spacing (MediaPipe smooths
+    landmarks over time). Within one stream nothing is shifted.
     """
 
-    def __init__(self, factory: Callable[[], object], keep: int = KEEP_SPARE):
-        self._factory, self._keep = factory, max(0, int(keep))
+    def __init__(self, factory: Callable[[], object], keep: int | None = None):
+        self._factory, self._keep = factory, max(0, int(KEEP_SPARE if keep is None else keep))
         self._spare: list[tuple[object, int]] = []
+        self._lock = threading.Lock()
         self._blank = np.zeros((BLANK_SIDE, BLANK_SIDE, 3), np.uint8)
         self.created = self.reused = 0
 
     def take(self, ms: int) -> tuple[object, int]:
         """A landmarker that tracks nobody, and the last timestamp (ms) it was fed (-1 for a
         new one): feed it timestamps above that. ``ms``: the frame about to be fed."""
-        while self._spare:
-            lm, last = self._spare.pop()
-            last = max(last + 1, ms - 1)
-            if not lm.detect(self._blank, last):  # nobody there: the next call detects afresh
-                self.reused += 1
-                return lm, last
+        while True:
+            with self._lock:
+                if not self._spare:
+                    self.created += 1
+                    break
+                lm, last = self._spare.pop()
+            blank_ms = max(last + 1, ms - 1)
+            if not lm.detect(self._blank, blank_ms):  # nobody there: the next call detects afresh
+                with self._lock:
+                    self.reused += 1
+                shift = max(0, blank_ms + 1 - ms)
+                return (Shifted(lm, shift) if shift else lm), blank_ms - shift
             lm.close()  # it still "sees" its old pose on the blank frame: not reset, build anew
-        self.created += 1
         return self._factory(), -1
 
     def give(self, lm: object, last_ms: int) -> None:
-        """Take back ``lm`` (last fed at ``last_ms``); closed if enough are spare."""
-        if len(self._spare) < self._keep:
-            self._spare.append((lm, int(last_ms)))
-        else:
-            lm.close()
+        """Take back ``lm`` (last fed at ``last_ms``, the user's clock); closed if enough
+        are spare."""
+        if isinstance(lm, Shifted):
+            lm, last_ms = lm.landmarker, int(last_ms) + lm.shift
+        with self._lock:
+            if len(self._spare) < self._keep:
+                self._spare.append((lm, int(last_ms)))
+                return
+        lm.close()
 
     def close(self) -> None:
-        for lm, _ms in self._spare:
+        with self._lock:
+            spare, self._spare = self._spare, []
+        for lm, _ms in spare:
             lm.close()
-        self._spare = []
+
+
+class Shifted:
+    """A landmarker of a :class:`LandmarkerPool` fed ``ms + shift`` for ``ms`` (its last
+    user ran on a later clock, see :class:`LandmarkerPool`)."""
+
+    def __init__(self, landmarker: object, shift: int):
+        self.landmarker, self.shift = landmarker, int(shift)
+
+    def detect(self, rgb: np.ndarray, ms: int) -> list:
+        return self.landmarker.detect(rgb, ms + self.shift)
+
+    def close(self) -> None:
+        self.landmarker.close()
 
 
 class SharedLandmarker:

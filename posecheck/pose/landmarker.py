@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from posecheck.pose.heap import release_freed_memory
 from posecheck.pose.native_stderr import native_stderr_silenced
 from posecheck.types import N_LANDMARKS, PoseSequence
 
@@ -264,6 +265,7 @@ class _Landmarker:
             with native_stderr_silenced():  # native lines come with the close too
                 self._lm.close()
             self._lm = None
+            release_freed_memory()  # (glibc keeps freed pages mapped otherwise)
 
 
 def track_frames(
@@ -275,6 +277,7 @@ def track_frames(
     one_thread: bool = False,
     after_frame=None,
     image_landmarker=None,
+    video_pool=None,
 ):
     """Find and track every person in ``frames`` (the per-frame pass of
     :func:`estimate_sequence`, also run on each chunk of :mod:`posecheck.pose.parallel`).
@@ -289,7 +292,9 @@ def track_frames(
     (``repeated`` from ``frames.flags`` of a :class:`posecheck.video.repeats.RepeatMarker`,
     else False; :class:`posecheck.pose.movenet_hook.CropHook`); ``image_landmarker``: factory
     of the IMAGE-mode landmarker (default: one of this stream's own;
-    :func:`shared_image_landmarker` for one shared by several streams).
+    :func:`shared_image_landmarker` for one shared by several streams); ``video_pool``: a
+    :class:`posecheck.pose.follow.LandmarkerPool` of spare VIDEO landmarkers shared by
+    several streams (:func:`shared_video_pool`; default: the tracker's own).
     """
     from posecheck.pose.tracking import AthleteTracker
 
@@ -315,7 +320,7 @@ def track_frames(
                                                              num_poses=cfg.max_people,
                                                              one_thread=one_thread)),
                     max_people=cfg.max_people, search=cfg.roi_search,
-                    rule=getattr(cfg, "athlete", "auto"))
+                    rule=getattr(cfg, "athlete", "auto"), pool=video_pool)
             last_ms = _timestamp_ms(t, last_ms)
             tracker.process(row, t, last_ms, rgb)
             if after_frame is not None:
@@ -340,6 +345,17 @@ def shared_image_landmarker(config: PoseConfig, model_path: Path, one_thread: bo
     return SharedLandmarker(lambda: _Landmarker(config, model_path, video=False,
                                                 num_poses=config.max_people,
                                                 one_thread=one_thread))
+
+
+def shared_video_pool(config: PoseConfig, model_path: Path, one_thread: bool = False):
+    """A :class:`posecheck.pose.follow.LandmarkerPool` of the VIDEO-mode landmarkers
+    :func:`track_frames` would build (one pose each), thread-safe: pass it as ``video_pool``
+    to several streams (one spare landmarker per run instead of one per stream) and
+    ``close()`` it after them."""
+    from posecheck.pose.follow import LandmarkerPool
+
+    return LandmarkerPool(lambda: _Landmarker(config, model_path, video=True, num_poses=1,
+                                              one_thread=one_thread))
 
 
 def estimate_sequence(

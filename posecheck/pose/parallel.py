@@ -198,10 +198,12 @@ def run_tasks(fn: Callable, tasks: list[tuple], workers: int,
 # -- pose pass --------------------------------------------------------------------------------
 def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
                 lead: int, start: int, stop: int, ctx: TaskContext,
-                movenet: CropSpec | None = None, image_landmarker=None) -> dict:
+                movenet: CropSpec | None = None, image_landmarker=None,
+                video_pool=None) -> dict:
     """Task: track everybody in frames ``[lead, stop)``; compact arrays, file indices
     (``movenet``: also MoveNet on the possible athletes' crops, :mod:`posecheck.pose.movenet_hook`;
-    ``image_landmarker``: the run's shared IMAGE-mode landmarker, see :func:`estimate_video`)."""
+    ``image_landmarker``, ``video_pool``: the run's shared IMAGE-mode landmarker and spare
+    VIDEO landmarkers, see :func:`estimate_video`)."""
     from posecheck.pose.landmarker import track_frames
     from posecheck.pose.movenet_hook import CropHook, track_keypoints
     from posecheck.video.reader import iter_frames
@@ -219,7 +221,8 @@ def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
         indices, times, tracks, size = track_frames(marked, cfg, progress=tick,
                                                     model_path=model_path, one_thread=True,
                                                     after_frame=hook,
-                                                    image_landmarker=image_landmarker)
+                                                    image_landmarker=image_landmarker,
+                                                    video_pool=video_pool)
         complete = reader.complete
     ctx.tick(len(indices) - (start - lead))
     idx = np.asarray(indices, dtype=np.int64)
@@ -290,9 +293,12 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
     tick = None if progress is None else (lambda done: progress(min(done, total), total))
     model = resolve_model(cfg.model, cfg.model_dir)
     tasks = lambda chunks: [(str(path), info, cfg, model, *c) for c in chunks]  # noqa: E731
-    # the chunks share one IMAGE-mode landmarker (stateless; follow.SharedLandmarker)
+    # the chunks share one IMAGE-mode landmarker (stateless; follow.SharedLandmarker) and
+    # one pool of spare VIDEO landmarkers (follow.LandmarkerPool: ~55 MB a landmarker)
     image = pose.shared_image_landmarker(cfg, model, one_thread=True)
-    chunk = functools.partial(_pose_chunk, movenet=movenet, image_landmarker=image)
+    spare = pose.shared_video_pool(cfg, model, one_thread=True)
+    chunk = functools.partial(_pose_chunk, movenet=movenet, image_landmarker=image,
+                              video_pool=spare)
     try:
         results = run_tasks(chunk, tasks(plan), workers, tick)
         for attempt in range(RETRIES + 1):
@@ -312,6 +318,7 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
                 results[k] = r
     finally:
         image.shutdown()
+        spare.close()
     index, times, tracks, repeated = stitch(results, plan)
     if progress is not None:
         progress(len(times), total)

@@ -134,17 +134,21 @@ class AthleteTracker:
         max_people: at most this many tracks are followed at once.
         search: zoomed tile search (off: whole-frame discovery only).
         rule: the athlete rule (``PoseConfig.athlete``): decides who gets full landmarks.
+        pool: a :class:`posecheck.pose.follow.LandmarkerPool` of ``video_landmarker``\ s
+            shared with other trackers (its owner closes it); default: one of its own.
     """
 
     def __init__(self, frame_size: tuple[int, int], video_landmarker: Callable[[], object],
                  image_landmarker: Callable[[], object], max_people: int = 3,
-                 search: bool = True, rule: str = "auto"):
+                 search: bool = True, rule: str = "auto",
+                 pool: follow.LandmarkerPool | None = None):
         self.width, self.height = frame_size
         long_side = max(self.width, self.height)
         self.scale = min(1.0, INFER_MAX_SIDE / long_side) if long_side > 0 else 1.0
         self.iw = max(1, int(round(self.width * self.scale)))
         self.ih = max(1, int(round(self.height * self.scale)))
-        self._pool = follow.LandmarkerPool(video_landmarker)  # VIDEO landmarkers, reused
+        self._own_pool = pool is None  # VIDEO landmarkers, reused
+        self._pool = follow.LandmarkerPool(video_landmarker) if pool is None else pool
         self.follower = follow.BoxFollower((self.iw, self.ih))  # light tracks between looks
         self._new_image, self._image = image_landmarker, None
         self._scout, self._scout_ms = None, -1  # whole-frame VIDEO landmarker while nobody is tracked
@@ -169,6 +173,9 @@ class AthleteTracker:
         self.stats["frames"] += 1
         self.row_times.append(time_s)
         img = rgb if self.scale >= 1.0 else cv2.resize(rgb, (self.iw, self.ih), interpolation=cv2.INTER_AREA)
+        if self._scout is not None and any(t.active for t in self.tracks):
+            self._pool.give(self._scout, self._scout_ms)  # someone is tracked: no scout needed
+            self._scout = None  # (a track that needs a landmarker takes it from the pool)
         if self.tracks and budget.FOLLOW_LIGHT:
             self.follower.frame(img)
         for tr in self.tracks:
@@ -228,7 +235,8 @@ class AthleteTracker:
             if lm is not None:
                 lm.close()
         self._scout = self._image = None
-        self._pool.close()
+        if self._own_pool:
+            self._pool.close()
 
     # -- tracking -----------------------------------------------------------------------
     def _update(self, tr: Track, row: int, t: float, ms: int, img: np.ndarray) -> bool:

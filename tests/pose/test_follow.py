@@ -50,13 +50,63 @@ def test_pool_reuses_a_dropped_landmarker_after_a_blank_frame():
     assert b.closed
 
 
-def test_pool_timestamp_stays_increasing_when_a_landmarker_ran_ahead():
+def test_pool_shifts_the_clock_of_a_landmarker_that_ran_ahead():
+    # chunks of one run share a pool: a landmarker last fed at 15 s by the second chunk
+    # goes to the first, whose clock is at 1 s; it must see increasing timestamps with the
+    # frames' own spacing (MediaPipe smooths over time), not 1 ms apart
     pool = follow.LandmarkerPool(FakeLandmarker)
-    a, _ = pool.take(0)
-    a.detect(np.zeros((8, 8, 3), np.uint8), 500)  # ran ahead of the frame clock
-    pool.give(a, 500)
-    b, last = pool.take(200)
-    assert b is a and last > 500                  # (FakeLandmarker asserts the order too)
+    a, _ = pool.take(14_960)
+    a.detect(np.zeros((8, 8, 3), np.uint8), 15_000)
+    pool.give(a, 15_000)
+    b, last = pool.take(1_000)
+    assert isinstance(b, follow.Shifted) and b.landmarker is a and last == 999
+    for ms in (1_000, 1_040, 1_080):
+        b.detect(np.zeros((8, 8, 3), np.uint8), ms)  # (FakeLandmarker asserts the order)
+    fed = [ms for _shape, ms in a.calls[-3:]]
+    assert fed[0] > 15_000 and np.diff(fed).tolist() == [40, 40]
+    pool.give(b, 1_080)                              # back on its own clock
+    c, last = pool.take(15_050)                      # still behind its own last feed
+    assert isinstance(c, follow.Shifted) and a.calls[-1][1] == fed[-1] + 1
+    pool.give(c, 15_050)
+    # within one stream (no landmarker ahead of the frame) nothing is shifted
+    e, last = pool.take(17_000)
+    assert e is a and last == 16_999 and a.calls[-1][1] == 16_999
+    pool.give(e, 17_000)
+    d, _ = pool.take(17_040)
+    assert d is a and not isinstance(d, follow.Shifted)
+
+
+def test_pool_shared_by_threads_hands_each_landmarker_to_one_user_at_a_time():
+    import threading
+
+    FakeLandmarker.made = 0
+    pool = follow.LandmarkerPool(FakeLandmarker, keep=1)
+    users: dict[int, int] = {}
+    clash = []
+    lock = threading.Lock()
+
+    def stream(offset: int) -> None:
+        for k in range(200):
+            ms = offset + 40 * k
+            lm, last = pool.take(ms)
+            inner = lm.landmarker if isinstance(lm, follow.Shifted) else lm
+            with lock:
+                if users.get(id(inner)):
+                    clash.append(k)
+                users[id(inner)] = 1
+            lm.detect(np.zeros((8, 8, 3), np.uint8), max(ms, last + 1))
+            with lock:
+                users[id(inner)] = 0
+            pool.give(lm, max(ms, last + 1))
+
+    threads = [threading.Thread(target=stream, args=(o,)) for o in (0, 50_000, 100_000)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not clash                                  # (and timestamps increased: FakeLandmarker)
+    assert pool.created + pool.reused == 600 and pool.reused > 0
+    assert FakeLandmarker.made == pool.created <= 600 and len(pool._spare) <= 1
 
 
 # ------------------------------------------------------------------ BoxFollower
@@ -162,6 +212,41 @@ def test_a_dormant_track_comes_back_only_to_its_own_colour():
     assert max(people[0].rows) < 20 and min(people[1].rows) >= 30
     # the dropped landmarkers were reused, not built again
     assert other.stats["landmarkers_created"] <= 2, other.stats
+
+
+class NoWholeFrame(BoxLandmarker):
+    """A VIDEO landmarker that misses the small person on the whole frame (finds them on a
+    crop), counting how many were built."""
+
+    made = 0
+
+    def __init__(self):
+        super().__init__(True)
+        NoWholeFrame.made += 1
+
+    def detect(self, rgb, ms):
+        return [] if rgb.shape[:2] == (H, W) else super().detect(rgb, ms)
+
+
+def test_the_scout_is_given_back_once_someone_is_tracked_and_reused_from_a_shared_pool():
+    # the whole-frame scout finds nobody; the people search (IMAGE) finds the person; the
+    # scout used to stay alive beside the track's own landmarker to the end of the clip
+    NoWholeFrame.made = 0
+    pool = follow.LandmarkerPool(NoWholeFrame)
+    tr = AthleteTracker((W, H), NoWholeFrame, lambda: BoxLandmarker(False), search=True,
+                        pool=pool)
+    for k in range(20):
+        tr.process(k, k / 25, k * 40, box_frame((200, 30, 30)))
+        if k == 0:
+            assert tr._scout is not None and NoWholeFrame.made == 1
+    people = [t for t in tr.tracks if t.rows]
+    assert len(people) == 1 and len(people[0].rows) == 20     # tracked on every frame
+    assert tr._scout is None and people[0].landmarker is not None
+    assert NoWholeFrame.made == 1 and pool.reused == 1        # the scout became its landmarker
+    tr.close()                                                # a shared pool stays open
+    assert len(pool._spare) == 1
+    pool.close()
+    assert not pool._spare
 
 
 def test_shared_landmarker_builds_once_calls_one_at_a_time_and_closes_on_shutdown():

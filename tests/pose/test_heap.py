@@ -1,0 +1,46 @@
+"""Freed C heap memory goes back to the system (posecheck.pose.heap), as after a landmarker
+closes."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+
+import pytest
+
+from posecheck.pose import heap
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc_trim: Linux only")
+def test_freed_small_blocks_below_a_live_one_are_returned_only_by_the_trim():
+    # 96 MB of 4-kB blocks (as a landmarker's buffers: many, small, below malloc's mmap
+    # threshold), one block kept after them so nothing is freed at the heap's top: glibc
+    # keeps the pages mapped after free(); release_freed_memory() hands them back
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    libc.memset.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
+    block, n = 4096, 96 * 256
+    before = rss_mb()
+    ptrs = []
+    for _ in range(n):
+        p = libc.malloc(block)
+        libc.memset(p, 1, block)  # touched: resident
+        ptrs.append(p)
+    guard = libc.malloc(block)
+    held = rss_mb()
+    assert held - before > 80
+    for p in ptrs:
+        libc.free(p)
+    freed = rss_mb()
+    assert freed - before > 60, "glibc returned the pages without a trim (test premise)"
+    assert heap.release_freed_memory()
+    trimmed = rss_mb()
+    libc.free(guard)
+    assert freed - trimmed > 60, (before, held, freed, trimmed)
