@@ -134,8 +134,9 @@ class AthleteTracker:
         max_people: at most this many tracks are followed at once.
         search: zoomed tile search (off: whole-frame discovery only).
         rule: the athlete rule (``PoseConfig.athlete``): decides who gets full landmarks.
-        pool: a :class:`posecheck.pose.follow.LandmarkerPool` of ``video_landmarker``\ s
-            shared with other trackers (its owner closes it); default: one of its own.
+        pool: a :class:`posecheck.pose.follow.LandmarkerPool` of landmarkers made by
+            ``video_landmarker``, shared with other trackers (its owner closes it); default:
+            one of its own.
     """
 
     def __init__(self, frame_size: tuple[int, int], video_landmarker: Callable[[], object],
