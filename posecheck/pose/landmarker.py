@@ -314,11 +314,9 @@ def track_frames(
                 size = (int(rgb.shape[1]), int(rgb.shape[0]))
                 tracker = AthleteTracker(
                     size,
-                    lambda: _Landmarker(cfg, model_path, video=True, num_poses=1,
-                                        one_thread=one_thread),
-                    image_landmarker or (lambda: _Landmarker(cfg, model_path, video=False,
-                                                             num_poses=cfg.max_people,
-                                                             one_thread=one_thread)),
+                    _factory(cfg, model_path, video=True, one_thread=one_thread),
+                    image_landmarker or _factory(cfg, model_path, video=False,
+                                                 one_thread=one_thread),
                     max_people=cfg.max_people, search=cfg.roi_search,
                     rule=getattr(cfg, "athlete", "auto"), pool=video_pool)
             last_ms = _timestamp_ms(t, last_ms)
@@ -336,15 +334,21 @@ def track_frames(
     return indices, times, (tracker.tracks if tracker is not None else []), size
 
 
+def _factory(config: PoseConfig, model_path: Path, video: bool, one_thread: bool):
+    """() -> a new landmarker as the trackers use them: VIDEO mode with one pose (a track's
+    own) or IMAGE mode with ``config.max_people`` poses (the people search)."""
+    return lambda: _Landmarker(config, model_path, video=video,
+                               num_poses=1 if video else config.max_people,
+                               one_thread=one_thread)
+
+
 def shared_image_landmarker(config: PoseConfig, model_path: Path, one_thread: bool = False):
     """A :class:`posecheck.pose.follow.SharedLandmarker` of the IMAGE-mode landmarker
     :func:`track_frames` would build (``config.max_people`` poses), built on first use; pass
     it as ``image_landmarker`` to several streams and ``shutdown()`` it after them."""
     from posecheck.pose.follow import SharedLandmarker
 
-    return SharedLandmarker(lambda: _Landmarker(config, model_path, video=False,
-                                                num_poses=config.max_people,
-                                                one_thread=one_thread))
+    return SharedLandmarker(_factory(config, model_path, video=False, one_thread=one_thread))
 
 
 def shared_video_pool(config: PoseConfig, model_path: Path, one_thread: bool = False):
@@ -354,8 +358,7 @@ def shared_video_pool(config: PoseConfig, model_path: Path, one_thread: bool = F
     ``close()`` it after them."""
     from posecheck.pose.follow import LandmarkerPool
 
-    return LandmarkerPool(lambda: _Landmarker(config, model_path, video=True, num_poses=1,
-                                              one_thread=one_thread))
+    return LandmarkerPool(_factory(config, model_path, video=True, one_thread=one_thread))
 
 
 def estimate_sequence(
