@@ -147,6 +147,15 @@ def plan_chunks(n_frames: int, workers: int, lead: int = LEAD_FRAMES,
     return [(max(0, a - lead), a, b) for a, b in zip(edges, edges[1:]) if b > a]
 
 
+def clip_plan(path: str | Path, info: VideoInfo, workers: int) -> list[tuple[int, int, int]]:
+    """The chunks :func:`estimate_video` runs the clip at ``path`` (probed as ``info``) in
+    on ``workers`` threads: :func:`plan_chunks` with the clip's lead-in and keyframes."""
+    from posecheck.video.reader import keyframe_indices
+
+    return plan_chunks(info.frame_count, workers, lead_frames(info.fps),
+                       keyframes=keyframe_indices(path))
+
+
 # -- running chunks on threads ------------------------------------------------------------
 class Cancelled(Exception):
     """A task stopped because another failed or the user interrupted the run."""
@@ -288,8 +297,7 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
 
     if workers <= 1:
         return athlete(single_stream())
-    plan = plan_chunks(total, workers, lead_frames(info.fps),
-                       keyframes=video_io.keyframe_indices(path))
+    plan = clip_plan(path, info, workers)
     tick = None if progress is None else (lambda done: progress(min(done, total), total))
     model = resolve_model(cfg.model, cfg.model_dir)
     tasks = lambda chunks: [(str(path), info, cfg, model, *c) for c in chunks]  # noqa: E731

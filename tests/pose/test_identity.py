@@ -225,3 +225,22 @@ def test_edge_watch_tiles():
     assert watch.due(0.5 + REENTRY_EVERY_S / 2) == []                  # not again so soon
     assert watch.due(0.5 + REENTRY_EVERY_S) == [tile]
     assert watch.due(REENTRY_S + 0.1) == []                            # given up after a while
+
+
+@pytest.mark.parametrize("height, zoomed", [(200, False), (130, True)])
+def test_first_search_zooms_in_only_for_a_far_runner(height, zoomed):
+    """A runner over a third of the frame tall is filmed close: the first search does not
+    look for more people at zoomed tiles (issue 18's start-up: 20 tile calls on the sample,
+    whose runner is 0.39 of the frame); a small one may have others as small around."""
+    from posecheck.pose import tracking
+
+    assert 200 / H >= tracking.SMALL_PERSON > 130 / H
+    tracker = AthleteTracker((W, H), lambda: SlidingLandmarker(True),
+                             lambda: SlidingLandmarker(False), max_people=3, search=True)
+    for k in range(5):
+        img = np.full((H, W, 3), BG, np.uint8)
+        draw(img, 200 + 4 * k, 40, height, ATHLETE)
+        tracker.process(k, k / 25, k * 40, img)
+    tracker.close()
+    assert [len(t.rows) for t in tracker.tracks] == [5]
+    assert (tracker.stats["tile_calls"] > 0) == zoomed

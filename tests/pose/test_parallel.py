@@ -36,7 +36,7 @@ from posecheck.config import Config, PoseConfig
 from posecheck.report.export import contact_phase, render_frame, write_annotated_video
 from posecheck.pipeline import analyze_video
 from posecheck.video.readahead import read_ahead
-from posecheck.video.reader import iter_frames, keyframe_indices
+from posecheck.video.reader import iter_frames
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_videos" / "front_side_60fps.mp4"
@@ -67,8 +67,7 @@ def test_parallel_angles_match_single_stream(sample_runs):
     np.testing.assert_array_equal(two.pose.times, one.pose.times)
     assert two.pose.detected.sum() >= one.pose.detected.sum() - 1
     # the first chunk is the single stream's own work: bit-identical landmarks
-    first = parallel.plan_chunks(180, 2, parallel.lead_frames(60),
-                                 keyframes=keyframe_indices(one.video.path))[0][2]
+    first = parallel.clip_plan(one.video.path, one.video, 2)[0][2]
     np.testing.assert_array_equal(two.pose.xy[:first], one.pose.xy[:first])
     for name in ("knee_flexion", "hip_flexion"):
         d = np.abs(getattr(two.angles, name) - getattr(one.angles, name))
