@@ -194,8 +194,19 @@ class MoveNet:
     def infer_box(self, frame_rgb: np.ndarray, box, scale: float = DEFAULT_SCALE) -> tuple[np.ndarray, SquareCrop]:
         """Keypoints of the person in ``box`` (frame pixels, see :func:`square_crop`) of
         ``frame_rgb`` ((H, W, 3) uint8 RGB): (17, 3) float64 ``[x_px, y_px, score]`` in frame
-        pixels, and the crop window used."""
+        pixels, and the crop window used (= :meth:`infer_cut` of :meth:`cut`)."""
+        image, crop = self.cut(frame_rgb, box, scale)
+        return self.infer_cut(image, crop), crop
+
+    def cut(self, frame_rgb: np.ndarray, box, scale: float = DEFAULT_SCALE) -> tuple[np.ndarray, SquareCrop]:
+        """The model input for the person in ``box`` of ``frame_rgb`` (see :meth:`infer_box`):
+        ((S, S, 3) uint8 image, its window). Raises ValueError for a degenerate box."""
         crop = square_crop(box, self.input_size, scale)
-        kp = self.infer(cut_square(frame_rgb, crop))
+        return cut_square(frame_rgb, crop), crop
+
+    def infer_cut(self, image: np.ndarray, crop: SquareCrop) -> np.ndarray:
+        """:meth:`infer` on a :meth:`cut` ``image``, keypoints in frame pixels of its window
+        ``crop``: (17, 3) float64 ``[x_px, y_px, score]``."""
+        kp = self.infer(image)
         kp[:, :2] = crop.to_frame(kp[:, :2])
-        return kp, crop
+        return kp

@@ -14,12 +14,19 @@ pixels the athlete's :class:`posecheck.types.PoseSequence` will hold, 1.25 × th
 run on the athlete's rows afterwards.
 
 The keypoints ride on the track in its field ``Track.movenet``: ``{row: (17, 3) float64
-[x_px, y_px, score]}`` in frame pixels, rows as ``track.rows``. :func:`track_keypoints` packs
+[x_px, y_px, score]}`` in frame pixels (or a future of it), rows as ``track.rows``. :func:`track_keypoints` packs
 them into an array aligned with ``track.rows`` (what a chunk returns and
 :func:`posecheck.pose.parallel.stitch` carries, each frame's keypoints from the chunk that
 owns it), :func:`set_track_keypoints` puts them back on a stitched track and
 :func:`athlete_keypoints` gives the chosen track's keypoints per frame, NaN where MoveNet did
 not run (the track was light there, off the stride grid, or not found).
+
+MoveNet runs on threads of its own (:class:`MoveNetRunner`): the hook cuts the crop on the
+pose thread (~1 ms) and queues it, and the keypoints wait in ``Track.movenet`` as futures
+until the chunk hands its tracks over (:func:`track_keypoints` waits for them). The pose
+threads never wait for MoveNet, so its work fills whatever core is free: on 2 cores the
+chunks end together although the first one owns more MoveNet frames, and a single stream
+runs MoveNet on the second core. Same crops, same keypoints as running it in line.
 
 On fast clips the hook runs on the ``stride`` grid only (file index ``% stride == 0`` and the
 clip's last frame; :func:`posecheck.pose.refine.movenet_stride`); a frame repeating the
@@ -109,17 +116,71 @@ class CropSpec:
         return index % self.stride == 0 or index == self.last_index
 
 
+class MoveNetRunner:
+    """MoveNet ``variant`` (the :func:`shared` session) on ``threads`` threads of its own.
+
+    :meth:`submit` cuts the crop on the caller's thread and returns a future of the (17, 3)
+    keypoints in frame pixels (as :meth:`posecheck.pose.movenet.MoveNet.infer_box`). At most
+    ``max_pending`` crops wait at once (a caller then waits: a slow model holds the pose
+    threads back rather than filling memory). ``shutdown()`` after the pass (waits for what
+    is queued). ``net``: an object with ``cut`` and ``infer_cut`` instead of the session."""
+
+    def __init__(self, variant: str, threads: int = 1, net=None, max_pending: int = 32):
+        if not isinstance(threads, int) or threads < 1:
+            raise ValueError(f"threads must be an int >= 1, got {threads!r}")
+        self.variant, self._net = variant, net
+        self._slots = threading.BoundedSemaphore(max_pending)
+        self._pool = cf.ThreadPoolExecutor(threads, thread_name_prefix="posecheck-movenet-run")
+
+    def submit(self, rgb: np.ndarray, box) -> cf.Future:
+        """Queue MoveNet on ``box`` (frame pixels) of ``rgb``; ValueError for a degenerate box
+        (raised here, nothing queued)."""
+        if self._net is None:
+            self._net = shared(self.variant)
+        image, crop = self._net.cut(rgb, box)
+        self._slots.acquire()
+        try:
+            return self._pool.submit(self._run, image, crop)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def _run(self, image: np.ndarray, crop) -> np.ndarray:
+        try:
+            return self._net.infer_cut(image, crop)
+        finally:
+            self._slots.release()
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> "MoveNetRunner":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.shutdown()
+
+
+def _value(kp):
+    """A stored keypoint array, waiting for it if it is still being computed."""
+    return kp.result() if isinstance(kp, cf.Future) else kp
+
+
 class CropHook:
     """``hook(tracker, row, index, rgb, repeated)`` after the tracker has processed frame
     ``row`` (file index ``index``, full-size (H, W, 3) uint8 RGB ``rgb``; ``repeated``: the
     picture repeats the frame before): MoveNet on the crop of each full track with landmarks
-    on this row (module docstring). ``net``: an object with MoveNet's ``infer_box`` (default:
-    the :func:`shared` session of ``spec.variant``, fetched on first use). ``start``: frames
-    with a lower file index are skipped (a chunk's lead-in, whose frames another chunk owns).
-    ``calls`` counts the model runs."""
+    on this row (module docstring). ``runner``: a :class:`MoveNetRunner` the crops are
+    queued on (the keypoints are stored as futures); without one MoveNet runs here, ``net``:
+    an object with MoveNet's ``infer_box`` (default: the :func:`shared` session of
+    ``spec.variant``, fetched on first use). ``start``: frames with a lower file index are
+    skipped (a chunk's lead-in, whose frames another chunk owns). ``calls`` counts the model
+    runs."""
 
-    def __init__(self, spec: CropSpec, net=None, start: int = 0):
+    def __init__(self, spec: CropSpec, net=None, start: int = 0,
+                 runner: MoveNetRunner | None = None):
         self.spec, self.net, self.start, self.calls = spec, net, int(start), 0
+        self.runner = runner
 
     def __call__(self, tracker, row: int, index: int, rgb: np.ndarray, repeated: bool) -> None:
         if index < self.start or not self.spec.on_grid(index):
@@ -136,23 +197,27 @@ class CropHook:
                 store[row] = before
                 continue
             box = body_boxes(packed[None, :, :2].astype(np.float64))[0]
-            if self.net is None:
+            if self.net is None and self.runner is None:
                 self.net = shared(self.spec.variant)
             try:
-                store[row] = self.net.infer_box(rgb, box)[0]
+                if self.runner is not None:
+                    store[row] = self.runner.submit(rgb, box)
+                else:
+                    store[row] = self.net.infer_box(rgb, box)[0]
             except ValueError:  # a degenerate box (one landmark): MediaPipe's stay
                 continue
             self.calls += 1
 
 
 def track_keypoints(track) -> np.ndarray:
-    """(len(track.rows), 17, 3) keypoints aligned with ``track.rows``, NaN where none."""
+    """(len(track.rows), 17, 3) keypoints aligned with ``track.rows``, NaN where none (waits
+    for those still being computed by a :class:`MoveNetRunner`)."""
     store = track.movenet
     out = np.full((len(track.rows), N_KEYPOINTS, 3), np.nan)
     for k, r in enumerate(track.rows):
         kp = store.get(int(r))
         if kp is not None:
-            out[k] = kp
+            out[k] = _value(kp)
     return out
 
 

@@ -50,6 +50,7 @@ x264's own threads (:func:`posecheck.report.export.write_annotated_video`).
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import functools
 import math
 import threading
@@ -208,9 +209,10 @@ def run_tasks(fn: Callable, tasks: list[tuple], workers: int,
 def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
                 lead: int, start: int, stop: int, ctx: TaskContext,
                 movenet: CropSpec | None = None, image_landmarker=None,
-                video_pool=None) -> dict:
+                video_pool=None, runner=None) -> dict:
     """Task: track everybody in frames ``[lead, stop)``; compact arrays, file indices
-    (``movenet``: also MoveNet on the possible athletes' crops, :mod:`posecheck.pose.movenet_hook`;
+    (``movenet``: also MoveNet on the possible athletes' crops, queued on ``runner``, see
+    :mod:`posecheck.pose.movenet_hook`;
     ``image_landmarker``, ``video_pool``: the run's shared IMAGE-mode landmarker and spare
     VIDEO landmarkers, see :func:`estimate_video`)."""
     from posecheck.pose.landmarker import track_frames
@@ -226,7 +228,8 @@ def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
     t0, c0 = time.perf_counter(), time.thread_time()
     with iter_frames(path, info=info, start=lead, stop=stop, threads=1) as reader:
         marked = RepeatMarker(reader)
-        hook = None if movenet is None else CropHook(movenet, start=start)  # not the lead-in
+        hook = None if movenet is None else CropHook(movenet, start=start,  # not the lead-in
+                                                     runner=runner)
         indices, times, tracks, size = track_frames(marked, cfg, progress=tick,
                                                     model_path=model_path, one_thread=True,
                                                     after_frame=hook,
@@ -268,6 +271,7 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
     from posecheck.video import reader as video_io
     from posecheck.config import PoseConfig
     from posecheck.pose.models import resolve_model
+    from posecheck.pose.movenet_hook import MoveNetRunner
 
     cfg = config or PoseConfig()
     total = info.frame_count
@@ -283,10 +287,10 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
         from posecheck.pose.movenet_hook import CropHook
 
         reader = video_io.iter_frames(path, info=info)
+        hook = None if movenet is None else CropHook(movenet, runner=runner)
         return pose.estimate_sequence(reader, cfg, frame_size=(info.width, info.height),
                                       total=total, progress=progress, notes=notes,
-                                      repair=repair,
-                                      after_frame=None if movenet is None else CropHook(movenet))
+                                      repair=repair, after_frame=hook)
 
     def athlete(seq: PoseSequence) -> PoseSequence:  # hand over the athlete's keypoints
         if movenet is not None and keypoints is not None and chosen:
@@ -295,44 +299,47 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
             keypoints.append(athlete_keypoints(chosen[-1], seq.n_frames))
         return seq
 
-    if workers <= 1:
-        return athlete(single_stream())
-    plan = clip_plan(path, info, workers)
-    tick = None if progress is None else (lambda done: progress(min(done, total), total))
-    model = resolve_model(cfg.model, cfg.model_dir)
-    tasks = lambda chunks: [(str(path), info, cfg, model, *c) for c in chunks]  # noqa: E731
-    # the chunks share one IMAGE-mode landmarker (stateless; follow.SharedLandmarker) and
-    # one pool of spare VIDEO landmarkers (follow.LandmarkerPool: ~55 MB a landmarker)
-    image = pose.shared_image_landmarker(cfg, model, one_thread=True)
-    spare = pose.shared_video_pool(cfg, model, one_thread=True)
-    chunk = functools.partial(_pose_chunk, movenet=movenet, image_landmarker=image,
-                              video_pool=spare)
-    try:
-        results = run_tasks(chunk, tasks(plan), workers, tick)
-        for attempt in range(RETRIES + 1):
-            bad = [k for k in range(1, len(plan))
-                   if _disagree(results[k - 1], results[k], plan[k][1])]
-            if not bad:
-                break
-            if attempt == RETRIES:  # chunks that never agree: the single stream decides
-                return athlete(single_stream())
-            # a landmarker can lock onto a poor first detection and keep it (the other
-            # chunk may be the wrong one as well): run these chunks again from earlier
-            for k in bad:
-                lead = (plan[k][1] - plan[k][0]) * RETRY_LEAD_FACTOR
-                plan[k] = (max(0, plan[k][1] - lead), plan[k][1], plan[k][2])
-            again = run_tasks(chunk, tasks([plan[k] for k in bad]), workers)
-            for k, r in zip(bad, again):
-                results[k] = r
-    finally:
-        image.shutdown()
-        spare.close()
-    index, times, tracks, repeated = stitch(results, plan)
-    if progress is not None:
-        progress(len(times), total)
-    return athlete(pose.sequence_from_tracks(tracks, times, (info.width, info.height), cfg,
-                                             notes, repeated=repeated,
-                                             repair=lambda tr: repair(tr, index)))
+    # MoveNet on threads of its own, as many as the pose pass has: the pose threads queue
+    # the crops and go on (movenet_hook.MoveNetRunner)
+    with MoveNetRunner(movenet.variant, workers) if movenet else contextlib.nullcontext() as runner:
+        if workers <= 1:
+            return athlete(single_stream())
+        plan = clip_plan(path, info, workers)
+        tick = None if progress is None else (lambda done: progress(min(done, total), total))
+        model = resolve_model(cfg.model, cfg.model_dir)
+        tasks = lambda chunks: [(str(path), info, cfg, model, *c) for c in chunks]  # noqa: E731
+        # the chunks share one IMAGE-mode landmarker (stateless; follow.SharedLandmarker) and
+        # one pool of spare VIDEO landmarkers (follow.LandmarkerPool: ~55 MB a landmarker)
+        image = pose.shared_image_landmarker(cfg, model, one_thread=True)
+        spare = pose.shared_video_pool(cfg, model, one_thread=True)
+        chunk = functools.partial(_pose_chunk, movenet=movenet, image_landmarker=image,
+                                  video_pool=spare, runner=runner)
+        try:
+            results = run_tasks(chunk, tasks(plan), workers, tick)
+            for attempt in range(RETRIES + 1):
+                bad = [k for k in range(1, len(plan))
+                       if _disagree(results[k - 1], results[k], plan[k][1])]
+                if not bad:
+                    break
+                if attempt == RETRIES:  # chunks that never agree: the single stream decides
+                    return athlete(single_stream())
+                # a landmarker can lock onto a poor first detection and keep it (the other
+                # chunk may be the wrong one as well): run these chunks again from earlier
+                for k in bad:
+                    lead = (plan[k][1] - plan[k][0]) * RETRY_LEAD_FACTOR
+                    plan[k] = (max(0, plan[k][1] - lead), plan[k][1], plan[k][2])
+                again = run_tasks(chunk, tasks([plan[k] for k in bad]), workers)
+                for k, r in zip(bad, again):
+                    results[k] = r
+        finally:
+            image.shutdown()
+            spare.close()
+        index, times, tracks, repeated = stitch(results, plan)
+        if progress is not None:
+            progress(len(times), total)
+        return athlete(pose.sequence_from_tracks(tracks, times, (info.width, info.height), cfg,
+                                                 notes, repeated=repeated,
+                                                 repair=lambda tr: repair(tr, index)))
 
 
 def _disagree(prev: dict, cur: dict, start: int) -> bool:

@@ -168,6 +168,73 @@ def test_crop_hook_runs_on_full_tracks_found_on_the_frame_and_on_the_stride_grid
     assert lead_in.calls == 0 and len(net.boxes) == 2  # its lead-in frame 4 is not run
 
 
+class _SlowNet:
+    """``cut`` / ``infer_cut`` stand-in for MoveNetRunner: keypoints = the box's corner after
+    ``gate`` opens; counts the runs in progress at most."""
+
+    def __init__(self):
+        self.gate, self.lock = threading.Event(), threading.Lock()
+        self.running = self.most = 0
+
+    def cut(self, rgb, box):
+        if box[2] <= box[0]:
+            raise ValueError("degenerate box")
+        return np.zeros((4, 4, 3), np.uint8), tuple(box)
+
+    def infer_cut(self, image, crop):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        self.gate.wait(5)
+        with self.lock:
+            self.running -= 1
+        kp = np.zeros((17, 3))
+        kp[:, 0], kp[:, 1], kp[:, 2] = crop[0], crop[1], 1.0
+        return kp
+
+
+def test_runner_queues_crops_and_the_track_waits_for_its_keypoints():
+    net = _SlowNet()
+    with movenet_hook.MoveNetRunner("lightning", threads=2, net=net, max_pending=3) as runner:
+        hook = CropHook(CropSpec("lightning"), runner=runner)
+        athlete = _track(1, [0])
+        tracker = SimpleNamespace(tracks=[athlete])
+        for row in range(3):  # the hook returns at once: the pose thread goes on
+            if row:
+                athlete.rows.append(row)
+            hook(tracker, row, row, None, False)
+        assert hook.calls == 3 and all(not f.done() for f in athlete.movenet.values())
+        # a fourth crop waits for a free slot (max_pending=3) instead of piling up
+        athlete.rows.append(3)
+        fourth = threading.Thread(target=hook, args=(tracker, 3, 3, None, False))
+        fourth.start()
+        fourth.join(0.3)
+        assert fourth.is_alive() and 3 not in athlete.movenet
+        net.gate.set()
+        fourth.join(5)
+        assert not fourth.is_alive()
+        kp = track_keypoints(athlete)  # waits for the queued runs
+    assert np.isfinite(kp).all() and net.most == 2  # two threads of its own
+    np.testing.assert_allclose(kp[:, 0, :2], [[10, 100]] * 4)  # the landmarks' box corner
+    with pytest.raises(ValueError):  # a degenerate box: raised at once, nothing queued
+        movenet_hook.MoveNetRunner("lightning", net=net).submit(None, (5, 5, 5, 9))
+    with pytest.raises(ValueError):
+        movenet_hook.MoveNetRunner("lightning", threads=0)
+
+
+def test_runner_keypoints_equal_infer_box():
+    from posecheck.pose.movenet import MoveNet
+
+    net = MoveNet("lightning", threads=1)
+    frame = np.random.default_rng(3).integers(0, 255, (360, 640, 3), dtype=np.uint8)
+    boxes = [(100, 50, 220, 330), (400.5, 20.2, 470.9, 300.1)]
+    with movenet_hook.MoveNetRunner("lightning", threads=2, net=net) as runner:
+        futures = [runner.submit(frame, b) for b in boxes]
+        got = [f.result() for f in futures]
+    for b, kp in zip(boxes, got):
+        np.testing.assert_array_equal(kp, net.infer_box(frame, b)[0])
+
+
 def _piece(index, chunk):
     index = np.asarray(index)
     xs = 100 + 2.0 * index
