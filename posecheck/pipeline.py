@@ -10,10 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from posecheck.config import Config, KinematicsConfig
+from posecheck.cores import usable_cores
 from posecheck.errors import NoPersonDetected, UnsupportedVideo
 from posecheck.types import Analysis, PoseSequence, VideoInfo
 from posecheck.video import reader as video_io                       # 1. decode
 from posecheck.pose.parallel import estimate_video                   # 2. pose (threads)
+from posecheck.pose.heap import limit_arenas
 from posecheck.pose.refine import estimate_fused                     #    + MoveNet on the crop
 from posecheck.kinematics.chain import best_angles, compute_kinematics  # 3-4. signals, angles
 from posecheck.kinematics.legs import swap_legs
@@ -52,6 +54,8 @@ def analyze_video(path: str | Path, config: Config | None = None,
         ModelMissing: the pose model is missing or corrupt.
     """
     cfg = config or Config()
+    # fewer malloc arenas before the threads start: less memory held (posecheck.pose.heap)
+    limit_arenas(max(2, usable_cores()))
     info = video_io.probe(path, slowmo_factor=cfg.video.slowmo_factor)
     video_io.check_analysable(info)  # too small / too large frames: UnsupportedVideo
     notes: list[str] = []  # e.g. several people found, which one was analysed
