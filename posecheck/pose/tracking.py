@@ -24,8 +24,8 @@ How one frame is processed (:class:`AthleteTracker`)
   valid result for :data:`LOST_AFTER_S` becomes *dormant*.
 * **Discovery** runs on the first frame, every :data:`DISCOVERY_EVERY_S` and on every frame
   while nobody is tracked: an IMAGE-mode landmarker looks at the whole frame for up to
-  ``max_people`` poses and, when that finds nobody or everybody tracked is small (less than
-  :data:`SMALL_PERSON` of the frame height), at overlapping zoomed tiles
+  ``max_people`` poses and, when that finds nobody or everybody tracked is far (less than
+  :data:`FAR_PERSON` of the frame height), at overlapping zoomed tiles
   (:func:`posecheck.pose.tiles.search_tiles`: squares of half the frame's short side, half overlapping). While
   nobody is tracked the tiles are visited round-robin, :data:`TILES_PER_FRAME` per frame
   (all of them on the first frame), so a clip with no person is not many times slower.
@@ -65,10 +65,11 @@ LOST_AFTER_S = 0.3         #: a track with no result for this long becomes dorma
 REVIVE_WITHIN_S = 3.0      #: a dormant track can be revived this long after it was lost
 DISCOVERY_EVERY_S = 1.0    #: look for new people this often while someone is tracked
 DISCOVERY_MIN_FRAMES = 10  #: ... but not more often than every this many frames
-FAR_PERSON = 0.3          #: ... and on every periodic check if all are shorter than this
-#: tracked people shorter than this x frame height → tiles too (the first search; 0.4 until
-#: session 6: the sample's 0.39-tall runner cost 20 tile calls, ~0.35 s, on the first frame)
-SMALL_PERSON = 0.3
+#: a search also zooms into tiles when everybody found and tracked is shorter than this x the
+#: frame height: the whole-frame detector misses people under ~0.2 of it, and next to someone
+#: 0.3 tall they are further away than the next lanes. (The first search used 0.4 until
+#: session 6: 20 tile calls, ~0.35 s, on the first frame of the sample, whose runner is 0.39.)
+FAR_PERSON = 0.3
 TILES_PER_FRAME = 3        #: tiles searched per frame while nobody is tracked
 DUPLICATE_IOU = 0.5
 MORE_COMPLETE = 1.15       #: a first pose is replaced by one this much more complete
@@ -385,10 +386,8 @@ class AthleteTracker:
         if whole_frame:
             dets = [to_detection(p, 0, 0, self.iw, self.ih, self.scale)
                     for p in self._image_landmarker().detect(img, 0)]
-        first = self.stats["discoveries"] == 1
-        limit = SMALL_PERSON if first else FAR_PERSON
-        small = all(d.height * self.scale < limit * self.ih for d in dets) and \
-            self._small(active, limit)
+        small = all(d.height * self.scale < FAR_PERSON * self.ih for d in dets) and \
+            self._small(active)
         if self.tiles and small:
             if active or not self._swept:
                 tiles = self.tiles  # periodic check (or first frame): every tile
@@ -414,7 +413,7 @@ class AthleteTracker:
                     dets.append(d)
         return dets
 
-    def _small(self, tracks: list[Track], limit: float = SMALL_PERSON) -> bool:
+    def _small(self, tracks: list[Track], limit: float = FAR_PERSON) -> bool:
         """Everybody tracked is short compared with the frame (far away: others may be)."""
         return all(float(np.median(tr.heights)) * self.scale < limit * self.ih
                    for tr in tracks)

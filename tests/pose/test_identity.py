@@ -234,7 +234,7 @@ def test_first_search_zooms_in_only_for_a_far_runner(height, zoomed):
     whose runner is 0.39 of the frame); a small one may have others as small around."""
     from posecheck.pose import tracking
 
-    assert 200 / H >= tracking.SMALL_PERSON > 130 / H
+    assert 200 / H >= tracking.FAR_PERSON > 130 / H
     tracker = AthleteTracker((W, H), lambda: SlidingLandmarker(True),
                              lambda: SlidingLandmarker(False), max_people=3, search=True)
     for k in range(5):
