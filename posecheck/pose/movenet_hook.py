@@ -14,10 +14,10 @@ pixels the athlete's :class:`posecheck.types.PoseSequence` will hold, 1.25 × th
 run on the athlete's rows afterwards.
 
 The keypoints ride on the track in its field ``Track.movenet``: ``{row: (17, 3) float64
-[x_px, y_px, score]}`` in frame pixels (or a future of it), rows as ``track.rows``. :func:`track_keypoints` packs
-them into an array aligned with ``track.rows`` (what a chunk returns and
-:func:`posecheck.pose.parallel.stitch` carries, each frame's keypoints from the chunk that
-owns it), :func:`set_track_keypoints` puts them back on a stitched track and
+[x_px, y_px, score]}`` in frame pixels (or a future of it), rows as ``track.rows``.
+:func:`track_keypoints` packs them into an array aligned with ``track.rows`` (what a chunk
+returns and :func:`posecheck.pose.parallel.stitch` carries, each frame's keypoints from the
+chunk that owns it), :func:`set_track_keypoints` puts them back on a stitched track and
 :func:`athlete_keypoints` gives the chosen track's keypoints per frame, NaN where MoveNet did
 not run (the track was light there, off the stride grid, or not found).
 

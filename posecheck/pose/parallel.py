@@ -301,7 +301,8 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
 
     # MoveNet on threads of its own, as many as the pose pass has: the pose threads queue
     # the crops and go on (movenet_hook.MoveNetRunner)
-    with MoveNetRunner(movenet.variant, workers) if movenet else contextlib.nullcontext() as runner:
+    runs_movenet = MoveNetRunner(movenet.variant, workers) if movenet else contextlib.nullcontext()
+    with runs_movenet as runner:
         if workers <= 1:
             return athlete(single_stream())
         plan = clip_plan(path, info, workers)

@@ -413,9 +413,9 @@ class AthleteTracker:
                     dets.append(d)
         return dets
 
-    def _small(self, tracks: list[Track], limit: float = FAR_PERSON) -> bool:
+    def _small(self, tracks: list[Track]) -> bool:
         """Everybody tracked is short compared with the frame (far away: others may be)."""
-        return all(float(np.median(tr.heights)) * self.scale < limit * self.ih
+        return all(float(np.median(tr.heights)) * self.scale < FAR_PERSON * self.ih
                    for tr in tracks)
 
     def _unique(self, dets: list[Detection]) -> list[Detection]:
