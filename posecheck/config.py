@@ -18,7 +18,7 @@ MEDIAPIPE_VARIANTS = ("lite", "full", "heavy")
 #: ``None``); see :mod:`posecheck.pose.refine` and docs/metrics.md §8
 POSE_MODES: dict[str, tuple[str, str | None]] = {
     "lite": ("lite", None), "full": ("full", None), "heavy": ("heavy", None),
-    "fused": ("full", "lightning"), "precise": ("full", "thunder"),
+    "fused": ("full", "lightning"), "precise": ("heavy", "lightning"),
 }
 MODEL_VARIANTS = tuple(POSE_MODES)
 #: what each mode is, for ``--help`` and the app
@@ -27,7 +27,8 @@ MODEL_TEXT: dict[str, str] = {
     "full": "MediaPipe full alone",
     "heavy": "MediaPipe heavy alone (slow)",
     "fused": "MediaPipe full + MoveNet Lightning on the athlete's crop",
-    "precise": "MediaPipe full + MoveNet Thunder on the athlete's crop (slowest, most accurate)",
+    "precise": "MediaPipe heavy + MoveNet Lightning on the athlete's crop (slowest, most "
+               "accurate, best foot timing; needs `posecheck models fetch heavy`)",
 }
 #: the default mode (chosen by measurement, docs/metrics.md §8)
 DEFAULT_MODEL = "fused"
@@ -58,8 +59,9 @@ class PoseConfig:
     Attributes:
         model: pose mode, one of :data:`MODEL_VARIANTS` (default :data:`DEFAULT_MODEL`):
             ``lite``, ``full``, ``heavy`` = that MediaPipe model alone; ``fused`` /
-            ``precise`` = MediaPipe full plus MoveNet Lightning / Thunder on the athlete's
-            crop (:data:`POSE_MODES`).
+            ``precise`` = MediaPipe full / heavy plus MoveNet Lightning on the athlete's
+            crop (:data:`POSE_MODES`; heavy is built on request: ``posecheck models fetch
+            heavy``).
         model_dir: directory with ``pose_landmarker_<variant>.task``; ``None`` = search
             ``$POSECHECK_MODEL_DIR``, the package's models, the user cache
             (:func:`posecheck.pose.models.resolve_model`).

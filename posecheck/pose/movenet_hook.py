@@ -1,7 +1,7 @@
 """MoveNet inside the pose pass: keypoints on the crop of every possible athlete (issue #17).
 
-The fused pose modes (``fused``: MoveNet Lightning, ``precise``: Thunder) need MoveNet on the
-chosen athlete's crop, but the athlete is only chosen once everybody has been tracked. Rather
+The fused pose modes (``fused``, ``precise``: MoveNet Lightning) need MoveNet on the chosen
+athlete's crop, but the athlete is only chosen once everybody has been tracked. Rather
 than decoding the clip a second time, the pose pass
 (:func:`posecheck.pose.landmarker.track_frames`, on each chunk of
 :mod:`posecheck.pose.parallel`) calls a :class:`CropHook` after tracking each frame, with the

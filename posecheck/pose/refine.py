@@ -3,7 +3,8 @@ pose modes (issue #17).
 
 :func:`estimate_fused` runs the MediaPipe pose pass
 (:func:`posecheck.pose.parallel.estimate_video`) with MoveNet inside it: after each frame is
-tracked, MoveNet (Lightning for ``fused``, Thunder for ``precise``) runs on the square crop
+tracked, MoveNet (Lightning; the modes differ in the MediaPipe model: full for ``fused``,
+heavy for ``precise``, whose feet time the events better) runs on the square crop
 (1.25 × the box of the track's MediaPipe landmarks) of every track on the full path, i.e. of
 everybody who may be the athlete, using the frame that is already decoded
 (:mod:`posecheck.pose.movenet_hook`). The keypoints travel with the tracks through chunk

@@ -62,7 +62,9 @@ def settings_panel(info: VideoInfo | None = None, digest: str | None = None) -> 
         format_func=lambda m: f"{m} – {MODEL_TEXT[m]}" + ("" if installed[m] else " (not installed)"),
         help="The neural networks that find the body landmarks. MediaPipe finds and tracks "
              "the people; 'fused' and 'precise' also run MoveNet on the athlete's crop for "
-             "hips, knees and ankles closer to the joint centres ('precise' is slower).")
+             "hips, knees and ankles closer to the joint centres; 'precise' tracks with "
+             "MediaPipe heavy, whose feet time touchdowns and toe-offs best (slowest; "
+             "install it with: posecheck models fetch heavy).")
     slowmo = sb.number_input(
         "Slow-motion factor", min_value=1.0, max_value=100.0, step=1.0,
         format="%g", key="slowmo",

@@ -102,3 +102,20 @@ def test_cli_models_fetch_error_is_one_line(tmp_path, capsys):
     rc = main(["models", "fetch", "heavy", "--from", str(tmp_path / "nope.tgz"), "--dir", str(tmp_path)])
     err = capsys.readouterr().err
     assert rc == 2 and err.startswith("posecheck: error:") and err.count("\n") == 1
+
+
+def test_precise_mode_without_heavy_is_a_one_line_error_naming_the_fix(tmp_path, capsys,
+                                                                       monkeypatch):
+    """``precise`` tracks with MediaPipe heavy, which is built on request, not shipped: the
+    CLI says so in one line and writes nothing."""
+    from pathlib import Path
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no heavy fetched there
+    monkeypatch.delenv("POSECHECK_MODEL_DIR", raising=False)
+    sample = Path(__file__).resolve().parents[2] / "sample_videos" / "front_side_60fps.mp4"
+    out = tmp_path / "out"
+    code = main(["analyze", str(sample), "--model", "precise", "--out", str(out),
+                 "--no-video"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code != 0 and len(err) == 1 and "posecheck models fetch heavy" in err[0], err
+    assert not out.exists()
