@@ -170,17 +170,12 @@ class CropHook:
     """``hook(tracker, row, index, rgb, repeated)`` after the tracker has processed frame
     ``row`` (file index ``index``, full-size (H, W, 3) uint8 RGB ``rgb``; ``repeated``: the
     picture repeats the frame before): MoveNet on the crop of each full track with landmarks
-    on this row (module docstring). ``runner``: a :class:`MoveNetRunner` the crops are
-    queued on (the keypoints are stored as futures); without one MoveNet runs here, ``net``:
-    an object with MoveNet's ``infer_box`` (default: the :func:`shared` session of
-    ``spec.variant``, fetched on first use). ``start``: frames with a lower file index are
-    skipped (a chunk's lead-in, whose frames another chunk owns). ``calls`` counts the model
-    runs."""
+    on this row (module docstring), queued on ``runner`` (the keypoints are stored as
+    futures). ``start``: frames with a lower file index are skipped (a chunk's lead-in, whose
+    frames another chunk owns). ``calls`` counts the model runs."""
 
-    def __init__(self, spec: CropSpec, net=None, start: int = 0,
-                 runner: MoveNetRunner | None = None):
-        self.spec, self.net, self.start, self.calls = spec, net, int(start), 0
-        self.runner = runner
+    def __init__(self, spec: CropSpec, runner: MoveNetRunner, start: int = 0):
+        self.spec, self.runner, self.start, self.calls = spec, runner, int(start), 0
 
     def __call__(self, tracker, row: int, index: int, rgb: np.ndarray, repeated: bool) -> None:
         if index < self.start or not self.spec.on_grid(index):
@@ -197,13 +192,8 @@ class CropHook:
                 store[row] = before
                 continue
             box = body_boxes(packed[None, :, :2].astype(np.float64))[0]
-            if self.net is None and self.runner is None:
-                self.net = shared(self.spec.variant)
             try:
-                if self.runner is not None:
-                    store[row] = self.runner.submit(rgb, box)
-                else:
-                    store[row] = self.net.infer_box(rgb, box)[0]
+                store[row] = self.runner.submit(rgb, box)
             except ValueError:  # a degenerate box (one landmark): MediaPipe's stay
                 continue
             self.calls += 1

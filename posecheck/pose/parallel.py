@@ -228,8 +228,8 @@ def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
     t0, c0 = time.perf_counter(), time.thread_time()
     with iter_frames(path, info=info, start=lead, stop=stop, threads=1) as reader:
         marked = RepeatMarker(reader)
-        hook = None if movenet is None else CropHook(movenet, start=start,  # not the lead-in
-                                                     runner=runner)
+        # (MoveNet not on the lead-in: another chunk owns those frames)
+        hook = None if movenet is None else CropHook(movenet, runner, start=start)
         indices, times, tracks, size = track_frames(marked, cfg, progress=tick,
                                                     model_path=model_path, one_thread=True,
                                                     after_frame=hook,
@@ -287,7 +287,7 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
         from posecheck.pose.movenet_hook import CropHook
 
         reader = video_io.iter_frames(path, info=info)
-        hook = None if movenet is None else CropHook(movenet, runner=runner)
+        hook = None if movenet is None else CropHook(movenet, runner)
         return pose.estimate_sequence(reader, cfg, frame_size=(info.width, info.height),
                                       total=total, progress=progress, notes=notes,
                                       repair=repair, after_frame=hook)

@@ -118,16 +118,20 @@ def test_frames_the_hook_missed_are_run_from_the_clip(monkeypatch, fused_run):
 
 
 class _FakeNet:
-    """infer_box stand-in: keypoints = the box's corner, score 1; records the boxes."""
+    """``cut`` / ``infer_cut`` stand-in for MoveNetRunner: keypoints = the box's corner,
+    score 1; records the boxes."""
 
     def __init__(self):
         self.boxes = []
 
-    def infer_box(self, rgb, box):
+    def cut(self, rgb, box):
         self.boxes.append(np.asarray(box))
+        return None, tuple(box)
+
+    def infer_cut(self, image, crop):
         kp = np.zeros((17, 3))
-        kp[:, 0], kp[:, 1], kp[:, 2] = box[0], box[1], 1.0
-        return kp, None
+        kp[:, 0], kp[:, 1], kp[:, 2] = crop[0], crop[1], 1.0
+        return kp
 
 
 def _track(tid, rows, full=True, nan_last=False):
@@ -145,7 +149,8 @@ def _track(tid, rows, full=True, nan_last=False):
 
 def test_crop_hook_runs_on_full_tracks_found_on_the_frame_and_on_the_stride_grid():
     net = _FakeNet()
-    hook = CropHook(CropSpec("lightning", stride=2, last_index=7), net)
+    runner = movenet_hook.MoveNetRunner("lightning", net=net)
+    hook = CropHook(CropSpec("lightning", stride=2, last_index=7), runner)
     athlete, light, lost, gap = (_track(1, [4]), _track(2, [4], full=False), _track(3, [3]),
                                  _track(4, [4], nan_last=True))
     tracker = SimpleNamespace(tracks=[athlete, light, lost, gap])
@@ -163,9 +168,10 @@ def test_crop_hook_runs_on_full_tracks_found_on_the_frame_and_on_the_stride_grid
     assert np.isfinite(kp[[0, 2, 3], 0, 0]).all() and np.isnan(kp[1]).all()
     np.testing.assert_array_equal(kp[3], kp[2])
     assert light.movenet == {} and gap.movenet == {}  # light and gap tracks: not run
-    lead_in = CropHook(CropSpec("lightning"), net, start=5)  # a chunk owning frames 5...
+    lead_in = CropHook(CropSpec("lightning"), runner, start=5)  # a chunk owning frames 5...
     lead_in(SimpleNamespace(tracks=[_track(5, [4])]), 4, 4, None, False)
     assert lead_in.calls == 0 and len(net.boxes) == 2  # its lead-in frame 4 is not run
+    runner.shutdown()
 
 
 class _SlowNet:
@@ -196,7 +202,7 @@ class _SlowNet:
 def test_runner_queues_crops_and_the_track_waits_for_its_keypoints():
     net = _SlowNet()
     with movenet_hook.MoveNetRunner("lightning", threads=2, net=net, max_pending=3) as runner:
-        hook = CropHook(CropSpec("lightning"), runner=runner)
+        hook = CropHook(CropSpec("lightning"), runner)
         athlete = _track(1, [0])
         tracker = SimpleNamespace(tracks=[athlete])
         for row in range(3):  # the hook returns at once: the pose thread goes on
