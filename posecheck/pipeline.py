@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from posecheck.config import Config, KinematicsConfig
 from posecheck.cores import usable_cores
 from posecheck.errors import NoPersonDetected, UnsupportedVideo
@@ -98,7 +100,8 @@ def analyze_video(path: str | Path, config: Config | None = None,
         pose = replace(pose, repeated=None)
     kin, events, strides, start = measure_kinematics(pose, cfg.kinematics)
     timing = check_time(repeat, flight_slowdown(kin, events, pose.times,
-                                                cfg.kinematics.athlete_height_m),
+                                                cfg.kinematics.athlete_height_m,
+                                                background_dy(pose)),
                         cfg.video.slowmo_factor, implausible_for_real_time(strides))
     if timing.retime != 1.0:
         pose = pose.retimed(timing.retime)
@@ -127,6 +130,11 @@ def analyze_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None,
     return (kin, events) + assess_strides(pose, kin, strides, slowed, start)
 
 
+def background_dy(pose: PoseSequence) -> np.ndarray | None:
+    """(n,) the camera's vertical motion in the picture (``pose.background`` y), or None."""
+    return None if pose.background is None else pose.background[:, 1]
+
+
 def measure_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None):
     """``(kinematics, events, strides, start)``: per-frame kinematics, gait events and
     per-stride metrics (strides not yet labelled by phase), and the set position and block
@@ -137,7 +145,8 @@ def measure_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None):
     events, _contact, _height = detect_events(kin.xy, pose.times, kin.leg_length_px,
                                               cfg.contact_threshold, fast_xy=kin.xy_events,
                                               visibility=swap_legs(pose.visibility,
-                                                                   kin.leg_swapped))
+                                                                   kin.leg_swapped),
+                                              background_dy=background_dy(pose))
     start = find_block_start(kin, pose.times, pose.xy, events)
     frame_s = 1.0 / kin.sampling_rate_hz if kin.sampling_rate_hz > 0 else 0.0
     events = events_after_start(events, start, frame_s)

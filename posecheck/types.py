@@ -98,6 +98,10 @@ class PoseSequence:
             ``full``, ``heavy`` MediaPipe alone; ``fused``, ``precise`` with MoveNet).
         repeated: (n_frames,) bool, the frame repeats the picture of the one before it
             (:mod:`posecheck.video.repeats`); ``None`` = no frame does.
+        background: (n_frames, 2) float64 image displacement (pixels, x right, y down) of
+            the static background since the first frame: the camera's pan and shake
+            (:mod:`posecheck.video.motion`); ``None`` = not measured (treated as a still
+            camera).
     """
 
     xy: np.ndarray
@@ -109,6 +113,7 @@ class PoseSequence:
     frame_size: tuple[int, int]
     model: str = "full"
     repeated: np.ndarray | None = None
+    background: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = self.times.shape[0]
@@ -116,6 +121,12 @@ class PoseSequence:
         if rep.shape != (n,):
             raise ValueError(f"PoseSequence.repeated has shape {rep.shape}, expected {(n,)}")
         object.__setattr__(self, "repeated", rep)
+        if self.background is not None:
+            bg = np.asarray(self.background, dtype=np.float64)
+            if bg.shape != (n, 2) or not np.isfinite(bg).all():
+                raise ValueError(f"PoseSequence.background must be finite with shape {(n, 2)}, "
+                                 f"got {bg.shape}")
+            object.__setattr__(self, "background", bg)
         shapes = {
             "xy": (n, N_LANDMARKS, 2), "z": (n, N_LANDMARKS), "visibility": (n, N_LANDMARKS),
             "presence": (n, N_LANDMARKS), "world": (n, N_LANDMARKS, 3),

@@ -52,7 +52,8 @@ MIN_CONTACT_SHARE = 0.15
 
 
 def flight_slowdown(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.ndarray,
-                    stature_m: float | None = None) -> tuple[float, int]:
+                    stature_m: float | None = None,
+                    background_dy: np.ndarray | None = None) -> tuple[float, int]:
     """``(factor, flights)``: the slow-down ``sqrt(g / g')`` measured on the clip's flights
     (NaN when fewer than :data:`MIN_FLIGHTS` flights have :data:`MIN_FLIGHT_FRAMES` frames).
 
@@ -67,6 +68,10 @@ def flight_slowdown(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.nd
             of the other foot, with no foot on the ground in between.
         times: (n,) seconds as the clip states them.
         stature_m: the athlete's height, or ``None`` for :data:`ASSUMED_STATURE_M`.
+        background_dy: optional (n,) image y displacement of the static background (pixels,
+            down; :attr:`posecheck.types.PoseSequence.background`): the trunk's fall is
+            measured against the world, not the picture (a hand-held phone's shake of ±50 px
+            at 2 Hz accelerates the picture by ~8000 px/s², four times g in pixels).
     """
     t = np.asarray(times, dtype=np.float64)
     leg_px = float(kin.leg_length_px)
@@ -74,6 +79,11 @@ def flight_slowdown(kin: Kinematics, events: tuple[GaitEvent, ...], times: np.nd
         return float("nan"), 0
     px_per_m = leg_px / (LEG_PER_STATURE * (stature_m or ASSUMED_STATURE_M))
     trunk_y = np.mean([kin.xy[:, L[p], 1] for p in TRUNK], axis=0)
+    if background_dy is not None:
+        dy = np.asarray(background_dy, dtype=np.float64)
+        if dy.shape != t.shape:
+            raise ValueError(f"background_dy must have shape {t.shape}, got {dy.shape}")
+        trunk_y = trunk_y - dy
     ordered = sorted(events, key=lambda e: e.time_s)
     flights = []
     for a, b in zip(ordered, ordered[1:]):

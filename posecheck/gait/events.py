@@ -184,7 +184,7 @@ def bridge_foot_jumps(xy: np.ndarray, times: np.ndarray, leg_px: float) -> np.nd
 
 
 def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
-                  fast_xy=None, visibility=None
+                  fast_xy=None, visibility=None, background_dy=None
                   ) -> tuple[tuple[GaitEvent, ...], np.ndarray, np.ndarray]:
     """Touchdowns and toe-offs of both feet.
 
@@ -210,6 +210,11 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
             leg labels of ``xy`` (swap-repaired): the approach fit is used only where the
             model saw the foot (:data:`posecheck.gait.landing.APPROACH_MIN_VISIBILITY`).
             ``None`` = seen everywhere.
+        background_dy: optional (n,) image y displacement (pixels, down) of the static
+            background since the first frame (the camera's shake and pan,
+            :attr:`posecheck.types.PoseSequence.background`): the feet are measured against
+            the world, not the picture (``xy`` and ``fast_xy`` minus it). ``None`` = a
+            still camera.
 
     Returns:
         ``(events, contact, height)``: events sorted by time; (n, 2) bool contact per frame
@@ -222,6 +227,12 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
     if n < 5 or not (np.isfinite(leg_px) and leg_px > 0):
         return empty
     fps = 1.0 / float(np.median(np.diff(t)))
+    if background_dy is not None:   # the picture's shake and pan taken out (world-fixed y)
+        dy = np.asarray(background_dy, dtype=np.float64)
+        if dy.shape != (n,) or not np.isfinite(dy).all():
+            raise ValueError(f"background_dy must be finite with shape {(n,)}, got {dy.shape}")
+        xy = _minus_y(xy, dy)
+        fast_xy = None if fast_xy is None else _minus_y(np.asarray(fast_xy, np.float64), dy)
     xy = bridge_foot_jumps(xy, t, leg_px)
     foot_y = lowest_foot_y(xy)
     ground, rough = ground_line(foot_y, t, leg_px, threshold)
@@ -301,6 +312,13 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
                     events.append(refine_event(ev, t, h_raw[:, j], a, b, fps) if clean else ev)
     events.sort(key=lambda e: e.time_s)
     return tuple(events), contact, height
+
+
+def _minus_y(xy: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """A copy of (n, k, 2) ``xy`` with (n,) ``dy`` subtracted from every y."""
+    out = np.array(xy, dtype=np.float64, copy=True)
+    out[..., 1] -= dy[:, None]
+    return out
 
 
 def _at(ev: GaitEvent, t: np.ndarray, time: float) -> GaitEvent:

@@ -121,7 +121,9 @@ def find_block_start(kin: Kinematics, times: np.ndarray, raw_xy: np.ndarray | No
     shape = _set_shape(xy, kin.leg_length_px)
     best = None
     for a, b in _runs(crouch):
-        ref = np.nanmedian(shape[a:b], axis=0)
+        with warnings.catch_warnings():  # a crouch on frames without landmarks: NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ref = np.nanmedian(shape[a:b], axis=0)
         with np.errstate(invalid="ignore"):
             still = np.all(np.abs(shape[a:b] - ref) < STILL_LEG, axis=1)
         for sa, sb in _runs(still):

@@ -15,6 +15,7 @@ import ctypes
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -370,13 +371,16 @@ def estimate_sequence(
     notes: list[str] | None = None,
     repair=None,
     after_frame=None,
+    fps: float = 0.0,
 ) -> PoseSequence:
     """Run the landmarker over ``frames`` = iterable of (index, real time s, RGB HxWx3 uint8).
 
     Every person is found (zoomed search when far away) and tracked with a region of
     interest (:class:`posecheck.pose.tracking.AthleteTracker`); at the end one athlete is chosen
     by ``config.athlete`` and only their landmarks are returned, so the sequence follows
-    one person for the whole clip. Frames are streamed, never stored.
+    one person for the whole clip. Frames are streamed, never stored. The camera's motion
+    is measured on the way (:class:`posecheck.pose.motion_hook.MotionHook` on every k-th
+    frame of a ``fps`` clip, every frame if 0: ``PoseSequence.background``).
 
     Returns a :class:`PoseSequence` with one row per frame received (NaN rows where the
     athlete was not found). ``total`` (expected frame count, 0 if unknown) is only used for
@@ -390,14 +394,19 @@ def estimate_sequence(
 
     from posecheck.video.repeats import RepeatMarker
 
+    from posecheck.pose.motion_hook import MotionHook, chain, motion_stride
+    from posecheck.video.motion import accumulate
+
     cfg = config or PoseConfig()
     marked = RepeatMarker(frames)
+    motion = MotionHook(motion_stride(fps))
     indices, times, tracks, size = track_frames(marked, cfg, total, progress,
-                                                after_frame=after_frame)
-    return sequence_from_tracks(tracks, np.asarray(times, dtype=np.float64),
-                                frame_size or size or (0, 0), cfg, notes,
-                                repeated=np.asarray(marked.flags[:len(times)], dtype=bool),
-                                repair=None if repair is None else (lambda tr: repair(tr, indices)))
+                                                after_frame=chain(motion, after_frame))
+    seq = sequence_from_tracks(tracks, np.asarray(times, dtype=np.float64),
+                               frame_size or size or (0, 0), cfg, notes,
+                               repeated=np.asarray(marked.flags[:len(times)], dtype=bool),
+                               repair=None if repair is None else (lambda tr: repair(tr, indices)))
+    return replace(seq, background=accumulate(motion.steps))
 
 
 def repair_track(track, index, path: str | Path, info, cfg: PoseConfig,

@@ -56,6 +56,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -216,6 +217,7 @@ def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
     ``image_landmarker``, ``video_pool``: the run's shared IMAGE-mode landmarker and spare
     VIDEO landmarkers, see :func:`estimate_video`)."""
     from posecheck.pose.landmarker import track_frames
+    from posecheck.pose.motion_hook import MotionHook, chain, motion_stride
     from posecheck.pose.movenet_hook import CropHook, track_keypoints
     from posecheck.video.reader import iter_frames
     from posecheck.video.repeats import RepeatMarker
@@ -230,9 +232,10 @@ def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
         marked = RepeatMarker(reader)
         # (MoveNet not on the lead-in: another chunk owns those frames)
         hook = None if movenet is None else CropHook(movenet, runner, start=start)
+        motion = MotionHook(motion_stride(info.fps))  # on the lead-in too (its first step)
         indices, times, tracks, size = track_frames(marked, cfg, progress=tick,
                                                     model_path=model_path, one_thread=True,
-                                                    after_frame=hook,
+                                                    after_frame=chain(motion, hook),
                                                     image_landmarker=image_landmarker,
                                                     video_pool=video_pool)
         complete = reader.complete
@@ -250,6 +253,7 @@ def _pose_chunk(path: str, info: VideoInfo, cfg: PoseConfig, model_path: Path,
             out_tracks[-1]["movenet"] = track_keypoints(tr)
     return {"index": idx, "times": np.asarray(times, dtype=np.float64), "tracks": out_tracks,
             "repeated": np.asarray(marked.flags[:len(indices)], dtype=bool),
+            "motion": motion.steps[:len(indices)],
             "size": size, "complete": complete, "seconds": time.perf_counter() - t0,
             "cpu_seconds": time.thread_time() - c0}
 
@@ -272,6 +276,7 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
     from posecheck.config import PoseConfig
     from posecheck.pose.models import resolve_model
     from posecheck.pose.movenet_hook import MoveNetRunner
+    from posecheck.video.motion import accumulate
 
     cfg = config or PoseConfig()
     total = info.frame_count
@@ -290,7 +295,7 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
         hook = None if movenet is None else CropHook(movenet, runner)
         return pose.estimate_sequence(reader, cfg, frame_size=(info.width, info.height),
                                       total=total, progress=progress, notes=notes,
-                                      repair=repair, after_frame=hook)
+                                      repair=repair, after_frame=hook, fps=info.fps)
 
     def athlete(seq: PoseSequence) -> PoseSequence:  # hand over the athlete's keypoints
         if movenet is not None and keypoints is not None and chosen:
@@ -338,9 +343,9 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
         index, times, tracks, repeated = stitch(results, plan)
         if progress is not None:
             progress(len(times), total)
-        return athlete(pose.sequence_from_tracks(tracks, times, (info.width, info.height), cfg,
-                                                 notes, repeated=repeated,
-                                                 repair=lambda tr: repair(tr, index)))
+        seq = pose.sequence_from_tracks(tracks, times, (info.width, info.height), cfg, notes,
+                                        repeated=repeated, repair=lambda tr: repair(tr, index))
+        return athlete(replace(seq, background=accumulate(stitch_motion(results, plan))))
 
 
 def _disagree(prev: dict, cur: dict, start: int) -> bool:
@@ -365,6 +370,23 @@ def _disagree(prev: dict, cur: dict, start: int) -> bool:
     return False
 
 
+def _owned(results: list[dict], plan: list[tuple[int, int, int]]):
+    """``(result, own)`` per chunk, ``own`` the bool mask of its frames that it owns (file
+    index in ``[start, stop)``), up to the first chunk that ended early (a damaged file)."""
+    for res, (_lead, start, stop) in zip(results, plan):
+        yield res, (res["index"] >= start) & (res["index"] < stop)
+        if not res["complete"]:
+            break
+
+
+def stitch_motion(results: list[dict], plan: list[tuple[int, int, int]]) -> np.ndarray:
+    """(n, 2) per-frame background steps of the joined frames (the chunks' ``motion``,
+    :class:`posecheck.pose.motion_hook.MotionHook`; NaN where a chunk has none)."""
+    parts = [res["motion"][own] if "motion" in res else np.full((int(own.sum()), 2), np.nan)
+             for res, own in _owned(results, plan)]
+    return np.concatenate(parts) if parts else np.zeros((0, 2))
+
+
 def stitch(results: list[dict], plan: list[tuple[int, int, int]]):
     """Join the chunks' results: ``(file indices, times, tracks, repeated)`` with tracks as
     :class:`posecheck.pose.tracking.Track` whose rows index the joined frames (see the module
@@ -373,14 +395,11 @@ def stitch(results: list[dict], plan: list[tuple[int, int, int]]):
     from posecheck.pose.tracking import REVIVE_WITHIN_S
 
     index_parts, time_parts, repeat_parts, kept = [], [], [], []
-    for res, (_lead, start, stop) in zip(results, plan):
-        own = (res["index"] >= start) & (res["index"] < stop)
+    for res, own in _owned(results, plan):
         index_parts.append(res["index"][own])
         time_parts.append(res["times"][own])
         repeat_parts.append(res["repeated"][own])
         kept.append(res)
-        if not res["complete"]:
-            break
     index = np.concatenate(index_parts) if index_parts else np.zeros(0, np.int64)
     times = np.concatenate(time_parts) if time_parts else np.zeros(0)
     repeated = np.concatenate(repeat_parts) if repeat_parts else np.zeros(0, bool)

@@ -89,3 +89,25 @@ def test_implausible_for_real_time():
     # missed touchdowns: tiny contacts, flights of a second: the events are wrong, not time
     assert not implausible_for_real_time([stride(0.03, 1.0, 0.9)] * 5)
     assert not implausible_for_real_time([])
+
+
+def test_flight_clock_takes_the_camera_shake_out():
+    """A hand-held camera's shake (±30 px at 2.3 Hz) accelerates the whole picture by three
+    g in pixels (partly absorbed by each flight's own vertical speed); with the background's
+    measured motion the clock reads what it reads on the steady clip."""
+    from dataclasses import replace
+
+    pose, _gt = truth_pose(style=1.0, fps=120.0, seconds=3.0)
+    kin, events, *_ = analyze_kinematics(pose)
+    dy = 30.0 * np.sin(2 * np.pi * 2.3 * pose.times)
+    xy = np.array(kin.xy, dtype=np.float64)
+    xy[..., 1] += dy[:, None]
+    shaken = replace(kin, xy=xy)
+    steady = flight_slowdown(kin, events, pose.times)[0]
+    blind = flight_slowdown(shaken, events, pose.times)[0]
+    fixed = flight_slowdown(shaken, events, pose.times, background_dy=dy)[0]
+    assert steady == pytest.approx(1.0, rel=0.1)
+    assert abs(blind / steady - 1.0) > 0.05              # the shake does harm
+    assert fixed == pytest.approx(steady, rel=1e-9)
+    with pytest.raises(ValueError, match="background_dy"):
+        flight_slowdown(kin, events, pose.times, background_dy=dy[:-1])

@@ -128,3 +128,21 @@ def test_the_start_is_said_in_one_line_with_its_published_reference():
     assert "trunk 18° down from horizontal" in line and "right foot in front" in line
     assert "Harland & Steele 1997" in line and "not judged" in line
     assert start_text(None) == ""
+
+
+def test_a_lean_over_frames_without_landmarks_is_no_start_and_no_warning():
+    """A forward lean reported on frames whose legs are lost (NaN) gives no start and no
+    NumPy warning on the user's terminal (seen on a held-out 240 fps render)."""
+    import warnings
+    from dataclasses import replace
+
+    pose = truth_pose(style=1.0, fps=60.0, seconds=2.0, **ELITE)[0]
+    kin, events, *_ = measure_kinematics(pose)
+    lean = np.array(kin.trunk_lean, dtype=np.float64)
+    lean[20:40] = 75.0
+    xy = np.array(kin.xy, dtype=np.float64)
+    xy[20:40] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert find_block_start(replace(kin, trunk_lean=lean, xy=xy), pose.times, pose.xy,
+                                events) is None

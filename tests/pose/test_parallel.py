@@ -170,6 +170,25 @@ def test_stitch_revives_a_person_lost_at_the_boundary_and_stops_at_a_damaged_chu
     assert len(tracks) == 1 and tracks[0].rows == list(range(45)) + list(range(55, 80))
 
 
+def test_stitch_motion_takes_each_frames_step_from_its_owner():
+    """The background's steps join like the frames: the chunk that owns a frame gives its
+    step (chunk 1 measured its lead-in, so its first own frame has one), nothing after a
+    damaged chunk, NaN rows for a chunk without motion."""
+    plan = [(0, 0, 50), (40, 50, 100), (90, 100, 150)]
+    r0 = _chunk(range(50), [])
+    r0["motion"] = np.column_stack([np.arange(50.0), np.zeros(50)])
+    r1 = _chunk(range(40, 100), [])
+    r1["motion"] = np.column_stack([np.arange(40.0, 100.0) + 0.5, np.ones(60)])
+    r2 = _chunk(range(90, 150), [])                       # no "motion": NaN
+    steps = parallel.stitch_motion([r0, r1, r2], plan)
+    assert steps.shape == (150, 2)
+    np.testing.assert_array_equal(steps[:50, 0], np.arange(50.0))
+    np.testing.assert_array_equal(steps[50:100, 0], np.arange(50.0, 100.0) + 0.5)
+    assert np.isnan(steps[100:]).all()
+    r1["complete"] = False
+    assert parallel.stitch_motion([r0, r1, r2], plan).shape == (100, 2)
+
+
 def test_plan_and_worker_choice():
     plan = parallel.plan_chunks(180, 2, lead=15)
     assert plan == [(0, 0, 98), (83, 98, 180)]  # equal cost: 98 frames each, lead-in included
