@@ -37,10 +37,11 @@ def person_boxes(tracker, row: int) -> list[tuple[float, float, float, float]]:
 
 
 #: the frame rate the motion is measured at (Hz): every frame up to it, every k-th above it
-#: (k = round(fps / MOTION_RATE_HZ)). A hand-held phone's shake is under ~3 Hz; between two
-#: measured frames 1/60 s apart, linear interpolation of a ±50 px shake at 3 Hz is off by
-#: at most 0.6 px.
-MOTION_RATE_HZ = 60.0
+#: (k = round(fps / MOTION_RATE_HZ)), linearly interpolated in between. A hand-held
+#: phone's shake is mostly under ~3 Hz (interpolating a ±10 px shake at 3 Hz from 30 Hz is
+#: off by at most 0.5 px). On the 16 clips of docs/metrics.md §8b, 30 Hz timed the events
+#: as every frame did (60 Hz and every frame: the same), at half the cost on 60 fps clips.
+MOTION_RATE_HZ = 30.0
 
 
 def motion_stride(fps: float) -> int:
@@ -51,7 +52,8 @@ def motion_stride(fps: float) -> int:
 class MotionHook:
     """``hook(tracker, row, index, rgb, repeated)``: measures the background's motion on
     the frames (rows in order) whose file index is a multiple of ``stride``
-    (:func:`motion_stride`), the people of ``tracker`` on ``row`` masked. :attr:`steps`:
+    (:func:`motion_stride`), the people of ``tracker`` on ``row`` masked; a frame repeating
+    the picture before it (``repeated``) did not move (nothing measured). :attr:`steps`:
     (rows, 2) displacement since the previous measured frame (pixels; NaN on the frames in
     between and where unmeasured; :func:`posecheck.video.motion.accumulate` joins them)."""
 
@@ -68,6 +70,9 @@ class MotionHook:
                              f"{len(self._steps)}, got {row}")
         if index % self.stride:
             self._steps.append((np.nan, np.nan))
+            return
+        if repeated and self.stride == 1 and self.meter.steps:
+            self._steps.append((0.0, 0.0))  # the same picture as the frame before: no motion
             return
         self._steps.append(self.meter.update(rgb, person_boxes(tracker, row)))
 

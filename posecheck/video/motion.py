@@ -27,10 +27,10 @@ faster than far ones; the median then follows the larger background area, which 
 stands as often as the track, so only the vertical part (``dy``, the camera's height and
 pitch barely change) is used downstream. A frame without enough texture outside the people
 gives NaN (unknown), and so does the first frame. At high frame rates the pose pass measures
-every k-th frame only (:class:`posecheck.pose.motion_hook.MotionHook`; a hand's shake is
-slower than ~3 Hz) and :func:`accumulate` interpolates the frames in between.
+every k-th frame only (:class:`posecheck.pose.motion_hook.MotionHook`, at ~30 Hz; a hand's
+shake is mostly slower than ~3 Hz) and :func:`accumulate` interpolates the frames in between.
 
-Cost: about 1 ms a 720p frame on one core (a few percent of the pose model's).
+Cost: about 1 ms a measured 720p frame on one core (a few percent of the pose model's).
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ def test_motion_hook_measures_every_frame_in_order():
 
 
 def test_motion_hook_measures_every_kth_frame_at_high_frame_rates():
-    assert [motion_stride(f) for f in (0.0, 25.0, 30.0, 60.0, 120.0, 240.0)] == [1, 1, 1, 1, 2, 4]
+    assert [motion_stride(f) for f in (0.0, 25.0, 30.0, 60.0, 120.0, 240.0)] == [1, 1, 1, 2, 4, 8]
     hook = MotionHook(stride=4)
     seen = []
     hook.meter.update = lambda rgb, boxes: seen.append(int(rgb[0, 0, 0])) or (1.0, 2.0)
@@ -60,6 +60,19 @@ def test_motion_hook_measures_every_kth_frame_at_high_frame_rates():
     assert np.isfinite(steps[:, 0]).tolist() == [i % 4 == 0 for i in range(6, 15)]
     with pytest.raises(ValueError, match="stride"):
         MotionHook(stride=0)
+
+
+def test_a_repeated_picture_did_not_move_and_costs_nothing():
+    hook = MotionHook()
+    real, calls = hook.meter.update, []
+    hook.meter.update = lambda rgb, boxes: calls.append(1) or real(rgb, boxes)
+    tracker = SimpleNamespace(tracks=[])
+    frame = np.full((90, 160, 3), 100, np.uint8)
+    for row, rep in enumerate([True, False, True, True, False]):  # the first is measured
+        hook(tracker, row, row, frame, rep)
+    assert len(calls) == 3
+    np.testing.assert_array_equal(hook.steps[[2, 3]], np.zeros((2, 2)))
+    assert np.isnan(hook.steps[[0, 1, 4]]).all()      # a blank picture: unmeasured
 
 
 @pytest.fixture(scope="module")
