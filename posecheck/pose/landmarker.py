@@ -392,10 +392,9 @@ def estimate_sequence(
     """
     from posecheck.config import PoseConfig
 
-    from posecheck.video.repeats import RepeatMarker
-
     from posecheck.pose.motion_hook import MotionHook, chain, motion_stride
     from posecheck.video.motion import accumulate
+    from posecheck.video.repeats import RepeatMarker
 
     cfg = config or PoseConfig()
     marked = RepeatMarker(frames)
