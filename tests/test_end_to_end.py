@@ -83,6 +83,15 @@ def test_angles_csv_contract(run):
     assert len(a["frame"]) == truth["n_frames"]
     np.testing.assert_array_equal(a["frame"], np.arange(truth["n_frames"]))
     np.testing.assert_allclose(a["time_s"], truth["frames"]["time"], atol=1e-4)
+    # the camera's motion (the background's displacement since the first frame): the
+    # sample's camera pans to follow the runner, so the background moves against him
+    assert header[-2:] == ["camera_dx_px", "camera_dy_px"]
+    with open(out / "angles.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    dx = np.array([float(r["camera_dx_px"]) for r in rows])
+    assert dx[0] == 0.0 and np.all(np.isfinite(dx))
+    direction = 1 if truth["direction"] in (1, "ltr") else -1
+    assert -direction * dx[-1] > 100.0, dx[-1]
 
 
 def test_landmarks_csv_contract(run):

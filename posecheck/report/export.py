@@ -37,7 +37,7 @@ ANGLES_EXTRA_COLUMNS = (
     "right_shank_deg", "left_ankle_deg", "right_ankle_deg", "trunk_lean_deg",
     "left_hamstring_bflh", "right_hamstring_bflh", "left_hamstring_sm", "right_hamstring_sm",
     "left_hamstring_st", "right_hamstring_st", "left_phase", "right_phase", "direction",
-    "legs_swapped",
+    "legs_swapped", "camera_dx_px", "camera_dy_px",
 )
 #: x264 settings of the annotated video in one stream ("veryfast": ~13 ms per 720p frame
 #: and core) and with several workers, where the export must stay short next to the pose
@@ -70,6 +70,7 @@ def angles_csv(analysis: Analysis) -> str:
     det = analysis.pose.detected
     k, h = analysis.angles.knee_flexion, analysis.angles.hip_flexion
     phase = contact_phase(analysis)
+    bg = analysis.pose.background      # the camera's motion (None: not measured)
     for i, t in enumerate(analysis.times):
         row = [i, f"{t:.6f}", int(det[i]), _fmt(k[i, 0], 2), _fmt(k[i, 1], 2),
                _fmt(h[i, 0], 2), _fmt(h[i, 1], 2)]
@@ -82,6 +83,7 @@ def angles_csv(analysis: Analysis) -> str:
             for m in range(3):
                 row += [_fmt(kin.hamstring[i, 0, m], 4), _fmt(kin.hamstring[i, 1, m], 4)]
             row += [phase[i][0], phase[i][1], int(kin.direction[i]), int(kin.leg_swapped[i])]
+            row += ["", ""] if bg is None else [_fmt(bg[i, 0], 2), _fmt(bg[i, 1], 2)]
         w.writerow(row)
     return buf.getvalue()
 
