@@ -89,7 +89,7 @@ def _free_mask(shape: tuple[int, int], boxes: Iterable, scale: float) -> np.ndar
     return mask
 
 
-def _inside(pts: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _blocked(pts: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """(m,) bool: the (m, 2) work-pixel points fall outside the image or on a 0 of mask."""
     h, w = mask.shape
     xi, yi = np.round(pts[:, 0]).astype(np.int64), np.round(pts[:, 1]).astype(np.int64)
@@ -111,7 +111,6 @@ class BackgroundMotion:
     def __init__(self) -> None:
         self.steps: list[tuple[float, float]] = []
         self._grey: np.ndarray | None = None
-        self._scale = 1.0
         self._pts: np.ndarray | None = None   # (m, 1, 2) float32 points in the last frame
 
     def update(self, rgb: np.ndarray, boxes: Iterable = ()) -> tuple[float, float]:
@@ -121,11 +120,12 @@ class BackgroundMotion:
         free = _free_mask(grey.shape, list(boxes), scale)
         step = (np.nan, np.nan)
         prev, pts = self._grey, self._pts
-        if prev is not None and prev.shape == grey.shape and pts is not None and len(pts):
+        same_size = prev is not None and prev.shape == grey.shape
+        if same_size and pts is not None and len(pts):
             nxt, status, _err = cv2.calcOpticalFlowPyrLK(prev, grey, pts, None, **_LK)
             ok = status[:, 0] == 1
             a, b = pts[ok, 0].astype(np.float64), nxt[ok, 0].astype(np.float64)
-            keep = ~_inside(b, free)
+            keep = ~_blocked(b, free)
             a, b = a[keep], b[keep]
             d = b - a
             if len(d) >= MIN_MEASURED:
@@ -136,10 +136,10 @@ class BackgroundMotion:
                     step = (float(med[0] / scale), float(med[1] / scale))
                     b = b[near]
             pts = b.astype(np.float32).reshape(-1, 1, 2)
-        if pts is None or len(pts) < MIN_POINTS or prev is None or prev.shape != grey.shape:
+        if pts is None or len(pts) < MIN_POINTS or not same_size:
             found = cv2.goodFeaturesToTrack(grey, MAX_POINTS, 0.01, 6, mask=free)
             pts = np.zeros((0, 1, 2), np.float32) if found is None else found.astype(np.float32)
-        self._grey, self._scale, self._pts = grey, scale, pts
+        self._grey, self._pts = grey, pts
         self.steps.append(step)
         return step
 
