@@ -1,5 +1,5 @@
 """Locate and verify the offline pose models (``pose_landmarker_<variant>.task``,
-``movenet_<variant>.onnx``).
+``movenet_<variant>.onnx``, ``pose_landmarks_<variant>.onnx``).
 
 Models are never downloaded at analysis time. ``lite`` and ``full`` are package data
 (``posecheck/pose/model_files/``, found through :mod:`importlib.resources`, so a wheel or an
@@ -41,6 +41,14 @@ MOVENET_VARIANTS: dict[str, int] = {"thunder": 256, "lightning": 192}
 MOVENET_SHA256: dict[str, str] = {
     "thunder": "3599dd7b39ec146b924d7d17bd1f3ba8160dcd1aeb6a051e08e648a0eb8a7e8f",
     "lightning": "177388a60347f7d3979bbdac40efcf7c5483ca2588bb3063517a46cd24959ddf",
+}
+
+#: SHA-256 of each ``pose_landmarks_<variant>.onnx``: the landmark network of
+#: ``pose_landmarker_<variant>.task`` without its segmentation head, built by
+#: ``tools/build_landmark_net.py`` (byte-reproducible; :mod:`posecheck.pose.landmark_net`).
+LANDMARK_NET_SHA256: dict[str, str] = {
+    "lite": "8fbc3e40802a1061b5e136904e462feeee1bf88d31847f007bb77fe85d6fd516",
+    "full": "92fb2b2b1456890a4c76750f6a6e9dbdc03af9aaafcb43e5d60060bc21c49c94",
 }
 
 
@@ -164,3 +172,18 @@ def resolve_movenet(variant: str, model_dir: Path | None = None) -> Path:
     name = f"movenet_{variant}.onnx"
     fix = "reinstall posecheck, or rebuild it with: python tools/build_movenet.py"
     return _find_verified(name, MOVENET_SHA256[variant], model_dir, fix, f"pose model {name}", fix)
+
+
+def resolve_landmark_net(variant: str, model_dir: Path | None = None) -> Path:
+    """Return the verified path of ``pose_landmarks_<variant>.onnx`` (``lite`` or ``full``).
+
+    Searched like :func:`resolve_model`. Raises:
+        ValueError: no network file exists for ``variant`` (``heavy``).
+        ModelMissing: no such file, or its checksum is wrong (one line naming the fix).
+    """
+    if variant not in LANDMARK_NET_SHA256:
+        raise ValueError(f"landmark network variant must be one of {', '.join(LANDMARK_NET_SHA256)}, "
+                         f"not {variant!r}")
+    name = f"pose_landmarks_{variant}.onnx"
+    fix = "reinstall posecheck, or rebuild it with: python tools/build_landmark_net.py"
+    return _find_verified(name, LANDMARK_NET_SHA256[variant], model_dir, fix, f"pose model {name}", fix)
