@@ -76,6 +76,11 @@ class PoseConfig:
         workers: worker threads for pose inference and the annotated video (``None`` or
             0 = the usable cores, fewer for short clips; 1 = a single stream in this
             process; see :mod:`posecheck.pose.parallel`).
+        landmark_net: follow the athlete (every person on the full pose path) with
+            MediaPipe's landmark network run directly, without the segmentation head
+            MediaPipe computes and discards (:mod:`posecheck.pose.landmark_net`, ``lite`` and
+            ``full``; ~1.4x less CPU a frame); off (default) = MediaPipe's own VIDEO-mode
+            landmarker on every frame (its foot events measured better, docs/metrics.md §8c).
         person: ``0`` (default) = choose the athlete by ``athlete``; ``k >= 1`` = analyse
             the k-th person tracked long enough, in the order they appear, larger first
             (:func:`posecheck.pose.choice.people_in_order`; ``posecheck batch --athlete all``).
@@ -91,6 +96,7 @@ class PoseConfig:
     roi_search: bool = True
     workers: int | None = None
     person: int = 0
+    landmark_net: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.person, int) or not 0 <= self.person <= 99:

@@ -114,6 +114,7 @@ def review(tracker: AthleteTracker, time_s: float) -> None:
         tr.full = tr.tid in full
         if not tr.full:
             tracker._drop_landmarker(tr)
+            tr.net = None  # (seeded afresh if it is full again)
             tr.whole, tr.light_gap = False, True
             # a newcomer is looked at again on the next frames (its motion is unknown)
             tr.light_next = time_s + (LIGHT_EVERY_S if len(tr.rows) >= LIGHT_FIRST_ROWS else 0.0)

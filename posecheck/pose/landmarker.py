@@ -297,6 +297,7 @@ def track_frames(
     :class:`posecheck.pose.follow.LandmarkerPool` of spare VIDEO landmarkers shared by
     several streams (:func:`shared_video_pool`; default: the tracker's own).
     """
+    from posecheck.pose.landmark_net import net_for
     from posecheck.pose.tracking import AthleteTracker
 
     cfg = config
@@ -319,7 +320,7 @@ def track_frames(
                     image_landmarker or _factory(cfg, model_path, video=False,
                                                  one_thread=one_thread),
                     max_people=cfg.max_people, search=cfg.roi_search,
-                    rule=getattr(cfg, "athlete", "auto"), pool=video_pool)
+                    rule=getattr(cfg, "athlete", "auto"), pool=video_pool, net=net_for(cfg))
             last_ms = _timestamp_ms(t, last_ms)
             tracker.process(row, t, last_ms, rgb)
             if after_frame is not None:

@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from posecheck.pose import budget, follow, identity
+from posecheck.pose import budget, follow, identity, net_track
 from posecheck.pose.geometry import (MAX_JUMP, MIN_ROI, ROI_MARGIN, Detection, Landmarker,  # noqa: F401 (API)
                                      RawPose, iou, pack, roi_for, to_detection, unpack)
 from posecheck.pose.identity import CONTAINED, completeness, contains  # noqa: F401 (API)
@@ -105,6 +105,9 @@ class Track:
     appearance: identity.Appearance = field(default_factory=identity.Appearance)
     reacquire: float | None = None    # time its results were taken back (slid onto someone)
     movenet: dict = field(default_factory=dict)     # row -> (17, 3) keypoints, movenet_hook
+    net: object = None                # landmark_net.NetFollower of a full track (net_track)
+    net_misses: int = 0               # consecutive misses of the network ...
+    net_next_row: int = 0             # ... and the row it is tried again
 
     def predict(self, row: int) -> np.ndarray:
         return self.center + self.velocity * min(row - self.last_row, 30)
@@ -140,17 +143,20 @@ class AthleteTracker:
         pool: a :class:`posecheck.pose.follow.LandmarkerPool` of landmarkers made by
             ``video_landmarker``, shared with other trackers (its owner closes it); default:
             one of its own.
+        net: a :class:`posecheck.pose.landmark_net.LandmarkNet` that follows the full tracks
+            (:mod:`posecheck.pose.net_track`); ``None``: their MediaPipe VIDEO landmarkers do.
     """
 
     def __init__(self, frame_size: tuple[int, int], video_landmarker: Callable[[], object],
                  image_landmarker: Callable[[], object], max_people: int = 3,
                  search: bool = True, rule: str = "auto",
-                 pool: follow.LandmarkerPool | None = None):
+                 pool: follow.LandmarkerPool | None = None, net=None):
         self.width, self.height = frame_size
         long_side = max(self.width, self.height)
         self.scale = min(1.0, INFER_MAX_SIDE / long_side) if long_side > 0 else 1.0
         self.iw = max(1, int(round(self.width * self.scale)))
         self.ih = max(1, int(round(self.height * self.scale)))
+        self.net = net
         self._own_pool = pool is None  # VIDEO landmarkers, reused
         self._pool = follow.LandmarkerPool(video_landmarker) if pool is None else pool
         self.follower = follow.BoxFollower((self.iw, self.ih))  # light tracks between looks
@@ -169,7 +175,8 @@ class AthleteTracker:
         self.stats = dict.fromkeys(("frames", "roi_calls", "discoveries", "tile_calls", "rejected_jumps",
                                     "landmarkers_created", "landmarkers_reused", "first_pose_checks",
                                     "light_calls", "crowded_calls", "reacquire_calls",
-                                    "appearance_rejects", "rows_taken_back", "edge_tile_calls"), 0)
+                                    "appearance_rejects", "rows_taken_back", "edge_tile_calls",
+                                    "net_calls", "net_misses"), 0)
 
     # -- public -------------------------------------------------------------------------
     def process(self, row: int, time_s: float, ms: int, rgb: np.ndarray) -> None:
@@ -257,6 +264,8 @@ class AthleteTracker:
             if self._look(tr, row, t, img, crowd=crowd):
                 tr.reacquire = None
                 return True  # (else a new landmarker tries, its result checked)
+        if net_track.net_update(self, tr, row, t, img, pred, crowd):
+            return True  # (else the MediaPipe landmarker below)
         if tr.whole:
             x0, y0, w, h = 0, 0, self.iw, self.ih
         else:
@@ -272,18 +281,8 @@ class AthleteTracker:
         det = None
         if poses:
             cand = to_detection(poses[0], x0, y0, w, h, self.scale)
-            off = np.linalg.norm(cand.center * self.scale - pred)
-            ratio = cand.size * self.scale / max(tr.size, 1.0)
-            colour = identity.torso_colour(img, cand.xy * self.scale)
-            hist = identity.body_histograms(img, cand.xy * self.scale)
-            alike = not (fresh and self.others_seen) or tr.appearance.alike(hist)  # (a new landmarker's)
-            if not alike and tr.reacquire is None:
-                tr.reacquire = t  # someone else in front: look for the person by appearance
-            if (off <= MAX_JUMP * max(tr.size, MIN_ROI / ROI_MARGIN) and 0.4 < ratio < 2.5
-                    and (not crowd or identity.same_colour(tr.colour, colour)) and alike):
-                if not identity.check(self, tr, row, t, hist):  # (drifted: results taken back)
-                    det = cand
-                    tr.colour = identity.blend(tr.colour, colour)
+            if self._accept(tr, cand, pred, row, t, img, crowd, fresh):
+                det = cand
             if det is None:  # the crop's landmarker latched onto someone else: start it afresh
                 self.stats["rejected_jumps"] += 1
                 self._drop_landmarker(tr)
@@ -304,6 +303,27 @@ class AthleteTracker:
             tr.active, tr.reacquire = False, None
             self._drop_landmarker(tr)
             self.edges.left(tr.predict(row), tr.size, t)
+        return False
+
+    def _accept(self, tr: Track, cand: Detection, pred: np.ndarray, row: int, t: float,
+                img: np.ndarray, crowd: bool, fresh: bool) -> bool:
+        """Whether ``cand`` (a full track's result on frame ``row``) continues ``tr``: near
+        the prediction ``pred``, of a plausible size, of the track's torso colour when
+        someone is near (``crowd``), and - for a new landmarker's first pose (``fresh``)
+        once others were seen - of its appearance; a result after a slide onto someone else
+        takes the slid rows back (:func:`identity.check`). Blends the colour in if accepted."""
+        off = np.linalg.norm(cand.center * self.scale - pred)
+        ratio = cand.size * self.scale / max(tr.size, 1.0)
+        colour = identity.torso_colour(img, cand.xy * self.scale)
+        hist = identity.body_histograms(img, cand.xy * self.scale)
+        alike = not (fresh and self.others_seen) or tr.appearance.alike(hist)  # (a new landmarker's)
+        if not alike and tr.reacquire is None:
+            tr.reacquire = t  # someone else in front: look for the person by appearance
+        if (off <= MAX_JUMP * max(tr.size, MIN_ROI / ROI_MARGIN) and 0.4 < ratio < 2.5
+                and (not crowd or identity.same_colour(tr.colour, colour)) and alike):
+            if not identity.check(self, tr, row, t, hist):  # (drifted: results taken back)
+                tr.colour = identity.blend(tr.colour, colour)
+                return True
         return False
 
     def _look(self, tr: Track, row: int, t: float, img: np.ndarray, crowd: bool = False) -> bool:
@@ -449,7 +469,7 @@ class AthleteTracker:
             best = Track(tid=len(self.tracks), center=c, size=s, last_row=row, last_time=t)
             self.tracks.append(best)
         else:
-            best.velocity = np.zeros(2)
+            best.velocity, best.net = np.zeros(2), None
         best.active, best.full, best.light_gap = True, True, False
         best.add(row, t, d, self.scale)
         best.colour, best.reacquire = identity.blend(best.colour, colour), None

@@ -1,0 +1,81 @@
+"""Full tracks followed by the landmark network run directly (:mod:`posecheck.pose.landmark_net`).
+
+A full track of :class:`posecheck.pose.tracking.AthleteTracker` gets its landmarks on every
+frame. With a :class:`posecheck.pose.landmark_net.LandmarkNet` (``PoseConfig.landmark_net``)
+that is done by a :class:`posecheck.pose.landmark_net.NetFollower` instead of the track's
+own MediaPipe VIDEO landmarker: the same network without the segmentation head MediaPipe
+computes and discards (~12 instead of ~16-18 CPU ms a frame, full model), its region of
+interest carried from frame to frame by the network's own alignment landmarks.
+
+* The follower is seeded from the track's last accepted pose, moved to where the track is
+  predicted (:meth:`Track.predict`), and from then on follows its own results.
+* A result without a trunk (:func:`plausible`) is refused; the others are checked as the
+  MediaPipe landmarker's are (:meth:`AthleteTracker._accept`:
+  near the prediction, plausible size, the track's colour when someone is near, its
+  appearance); an accepted result drops the track's MediaPipe landmarker (back to the pool).
+* A miss (the network's pose flag below 0.5, or a result refused) hands that frame to the
+  MediaPipe path, whose detector can find the person again anywhere in the track's crop; the
+  network is tried again after 1, 2, 4 ... :data:`MAX_BACKOFF` frames (reset by a hit), so a
+  person the network cannot follow costs one extra call now and then, not every frame.
+* Not used while a track picks its person among several by colour or appearance (``looking``,
+  ``reacquire``: the MediaPipe path with its IMAGE-mode looks does that).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posecheck.pose import budget
+from posecheck.pose.geometry import to_detection
+from posecheck.pose.landmark_net import NetFollower
+
+MAX_BACKOFF = 16  #: after misses the network waits at most this many frames before trying again
+MIN_TRUNK = 0.12  #: a result whose trunk is shorter than this x its box's size is refused
+
+
+def net_update(tracker, tr, row: int, t: float, img: np.ndarray, pred: np.ndarray, crowd: bool) -> bool:
+    """Follow the full track ``tr`` of ``tracker`` (an
+    :class:`posecheck.pose.tracking.AthleteTracker` with a network) onto frame ``row`` with
+    the network; ``img`` = the inference image, ``pred`` = the track's predicted centre
+    there (inference px), ``crowd`` = someone else is near. True if the frame got a pose
+    (recorded on the track); False = not tried or missed (use the MediaPipe path)."""
+    if tracker.net is None or tr.last_det is None or row < tr.net_next_row or tr.looking \
+            or tr.reacquire is not None:
+        return False
+    follower = tr.net
+    if follower is None or follower.roi is None:
+        follower = tr.net = NetFollower(tracker.net)
+        shift = pred - tr.center  # the last pose, moved to where the track is expected
+        if not follower.seed(tr.last_det.xy * tracker.scale + shift):
+            return _missed(tracker, tr, row)
+    poses = follower.detect(img, int(round(t * 1000)))
+    tracker.stats["net_calls"] += 1
+    if not poses:
+        return _missed(tracker, tr, row)
+    cand = to_detection(poses[0], 0, 0, tracker.iw, tracker.ih, tracker.scale)
+    if not plausible(cand) or not tracker._accept(tr, cand, pred, row, t, img, crowd, fresh=False):
+        follower.roi = None
+        return _missed(tracker, tr, row)
+    tracker._drop_landmarker(tr)  # the MediaPipe landmarker is not needed while this works
+    tr.net_misses, tr.net_next_row = 0, row + 1
+    budget.fill_gap(tr, row, cand, tracker.row_times)
+    tr.add(row, t, cand, tracker.scale)
+    return True
+
+
+def plausible(d) -> bool:
+    """The pose ``d`` (a :class:`posecheck.pose.geometry.Detection`) has a trunk: its
+    shoulders' midpoint at least :data:`MIN_TRUNK` x the box's size from its hips' midpoint
+    (a network following a crop it has mis-turned collapses the body onto a few pixels:
+    measured 4-21 px trunks in 250-px boxes, against ~0.3 x the size in a real runner)."""
+    trunk = np.linalg.norm((d.xy[11] + d.xy[12]) / 2 - (d.xy[23] + d.xy[24]) / 2)
+    return bool(np.isfinite(trunk) and trunk >= MIN_TRUNK * d.size)
+
+
+def _missed(tracker, tr, row: int) -> bool:
+    tracker.stats["net_misses"] += 1
+    tr.net_misses += 1
+    tr.net_next_row = row + min(MAX_BACKOFF, 2 ** (tr.net_misses - 1))
+    if tr.net is not None:
+        tr.net.roi = None
+    return False
