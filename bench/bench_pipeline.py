@@ -25,6 +25,8 @@ on the 60 fps sample: 10 s of 240 fps slow motion, 2,400 frames, the issue's exa
 ``--repeat R`` runs R rounds of (a), (b), (c) and keeps each stage's fastest run.
 ``--memory`` also runs (c) on 10 s and 60 s loops of CLIP and prints the peak-RSS ratio.
 ``--modes full,fused,precise`` instead runs rounds of (a) and (b) for each pose mode
+(a mode ending in ``/net``, e.g. ``fused/net``, follows the athlete with MediaPipe's
+landmark network run directly: ``PoseConfig.landmark_net`` on, docs/metrics.md §8c)
 (``--model``, docs/metrics.md §8), interleaved, and prints each mode's (b) and b/a side by
 side ((a) is always the bare MediaPipe full loop, the baseline of issue #17); the default
 mode must keep b/a >= 1.0. On a clip with its truth JSON next to it (and no ``--seconds``)
@@ -113,7 +115,7 @@ def _timed(*a, **k):
         KIN[0] += time.perf_counter() - t
 pl.analyze_kinematics = _timed
 t0 = time.perf_counter()
-a = pl.analyze_video(CLIP, Config(pose=PoseConfig(model=MODEL, workers=WORKERS)))
+a = pl.analyze_video(CLIP, Config(pose=PoseConfig(model=MODEL, workers=WORKERS, landmark_net=NET)))
 RESULT = {"frames": a.pose.n_frames, "seconds": time.perf_counter() - t0, "kin_seconds": KIN[0]}
 """,
     "export": r"""
@@ -123,7 +125,7 @@ from posecheck.config import Config, PoseConfig
 from posecheck.report.export import write_outputs
 import mediapipe
 t0 = time.perf_counter()
-a = analyze_video(CLIP, Config(pose=PoseConfig(model=MODEL, workers=WORKERS)))
+a = analyze_video(CLIP, Config(pose=PoseConfig(model=MODEL, workers=WORKERS, landmark_net=NET)))
 t1 = time.perf_counter()
 write_outputs(a, OUT)
 RESULT = {"frames": a.pose.n_frames, "seconds": time.perf_counter() - t0,
@@ -146,6 +148,8 @@ RESULT = {"frames": 0, "seconds": time.perf_counter() - t1, "import_seconds": t1
 def run_stage(stage: str, clip: str, model: str, out: str, workers: int | None,
               env: dict | None = None) -> dict:
     code = (f"import os\nCLIP, MODEL, OUT, WORKERS = {clip!r}, {model!r}, {out!r}, {workers!r}\n"
+            + "MODEL, _, _ENGINE = MODEL.partition('/')  # 'fused/net': PoseConfig.landmark_net on\n"
+            + "NET = _ENGINE == 'net'\n"
             + _RSS_SAMPLER + _STAGES[stage]
             + "\nimport json, resource\nRESULT['peak_rss_mb'] = max(PEAK[0], _tree_rss_mb())\n"
             + "_ru = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]\n"
@@ -330,7 +334,9 @@ def mode_accuracy(clip: str, truth: Path, mode: str) -> str:
     from tools.accuracy import angle_errors, event_errors
 
     gt = json.loads(truth.read_text())
-    a = analyze_video(clip, Config(pose=PoseConfig(model=mode), output=OutputConfig(video=False)))
+    model, _, engine = mode.partition("/")
+    a = analyze_video(clip, Config(pose=PoseConfig(model=model, landmark_net=engine == "net"),
+                                   output=OutputConfig(video=False)))
     e = angle_errors(a, gt)
     share = event_errors(a, gt)[0]
     return (f"{e['knee L'][0]:.1f} / {e['knee R'][0]:.1f}° | {e['hip L'][0]:.1f} / "
