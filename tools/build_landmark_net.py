@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,9 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
-from build_movenet import DEFAULT_VENV, ensure_venv  # noqa: E402
+from build_movenet import DEFAULT_VENV, ensure_venv, install_checked, merge_reference  # noqa: E402
 
-from posecheck.pose.models import LANDMARK_NET_SHA256, file_sha256, resolve_model  # noqa: E402
+from posecheck.pose.models import LANDMARK_NET_SHA256, resolve_model  # noqa: E402
 
 CONVERTER = ROOT / "tools" / "landmark_net_convert.py"
 REFERENCE_CROPS = ("movenet_crop_front_side_60fps_f45_256.png", "movenet_crop_back_kick_60fps_f100_256.png")
@@ -75,19 +74,9 @@ def main(argv: list[str] | None = None) -> int:
             part, ref = tmp / f"pose_landmarks_{variant}.onnx", tmp / f"{variant}.json"
             subprocess.run([str(py), str(CONVERTER), str(tflite), str(part), str(ref), variant,
                             *map(str, crops)], check=True, env=env)
-            target = args.out / part.name
-            shutil.copyfile(part, target.with_suffix(".onnx.part"))
-            target.with_suffix(".onnx.part").replace(target)
-            got = file_sha256(target)
-            match = got == LANDMARK_NET_SHA256[variant]
-            ok &= match
-            print(f"{target}  {target.stat().st_size} bytes  {got}  "
-                  f"{'OK' if match else 'MISMATCH (expected ' + LANDMARK_NET_SHA256[variant] + ')'}", flush=True)
+            ok &= install_checked(part, args.out, LANDMARK_NET_SHA256[variant])
             reference["variants"][variant] = json.loads(ref.read_text())
-    ref_path = args.ref_dir / "landmark_net_reference.json"
-    old = json.loads(ref_path.read_text()) if ref_path.is_file() else {"variants": {}}
-    reference["variants"] = {**old.get("variants", {}), **reference["variants"]}
-    ref_path.write_text(json.dumps(reference, indent=1) + "\n")
+    merge_reference(args.ref_dir / "landmark_net_reference.json", reference)
     return 0 if ok else 1
 
 

@@ -172,20 +172,30 @@ def main(argv: list[str] | None = None) -> int:
             ref = tmp / f"{variant}.json"
             subprocess.run([str(py), str(CONVERTER), str(jsons[variant]), str(part), str(ref),
                             *map(str, crops[size])], check=True, env=env)
-            target = args.out / part.name
-            shutil.copyfile(part, target.with_suffix(".onnx.part"))
-            target.with_suffix(".onnx.part").replace(target)
-            got = file_sha256(target)
-            match = got == MOVENET_SHA256[variant]
-            ok &= match
-            print(f"{target}  {target.stat().st_size} bytes  {got}  "
-                  f"{'OK' if match else 'MISMATCH (expected ' + MOVENET_SHA256[variant] + ')'}", flush=True)
+            ok &= install_checked(part, args.out, MOVENET_SHA256[variant])
             reference["variants"][variant] = json.loads(ref.read_text())
-    ref_path = args.ref_dir / "movenet_reference.json"
-    old = json.loads(ref_path.read_text()) if ref_path.is_file() else {"variants": {}}
-    reference["variants"] = {**old.get("variants", {}), **reference["variants"]}
-    ref_path.write_text(json.dumps(reference, indent=1) + "\n")
+    merge_reference(args.ref_dir / "movenet_reference.json", reference)
     return 0 if ok else 1
+
+
+def install_checked(part: Path, out_dir: Path, sha256: str) -> bool:
+    """Copy the built ``part`` into ``out_dir`` (atomically, same name) and print its size and
+    SHA-256 against the recorded ``sha256``; True if they match."""
+    target = out_dir / part.name
+    shutil.copyfile(part, target.with_suffix(target.suffix + ".part"))
+    target.with_suffix(target.suffix + ".part").replace(target)
+    got = file_sha256(target)
+    print(f"{target}  {target.stat().st_size} bytes  {got}  "
+          f"{'OK' if got == sha256 else 'MISMATCH (expected ' + sha256 + ')'}", flush=True)
+    return got == sha256
+
+
+def merge_reference(path: Path, reference: dict) -> None:
+    """Write ``reference`` to ``path``, keeping the variants of the file there that were not
+    rebuilt."""
+    old = json.loads(path.read_text()) if path.is_file() else {"variants": {}}
+    reference["variants"] = {**old.get("variants", {}), **reference["variants"]}
+    path.write_text(json.dumps(reference, indent=1) + "\n")
 
 
 if __name__ == "__main__":
