@@ -6,7 +6,7 @@ network's time is its 256x256 *segmentation* head, which MediaPipe computes on e
 although posecheck never asks for the mask. ``tools/build_landmark_net.py`` converts the
 network of the committed ``pose_landmarker_<variant>.task`` to ONNX with that head cut off
 (``pose_landmarks_<variant>.onnx``, package data, verified by SHA-256); run here with ONNX
-Runtime on one thread it costs ~10 CPU ms (full) per call with the same landmarks (measured
+Runtime on one thread it costs ~10-13 CPU ms (full) per call with the same landmarks (measured
 against TFLite: < 1e-3 input pixels, ``tests/pose/data/landmark_net_reference.json``).
 
 This module does what MediaPipe's tracking graph does around the network, for one person
@@ -350,9 +350,6 @@ class NetFollower:
         nxt = roi_from_aux(aux)
         self.roi = nxt if nxt.valid() else None
         return [res.raw(rgb.shape[1], rgb.shape[0])]
-
-    def close(self) -> None:
-        self.roi = None
 
 
 _NETS: dict[str, LandmarkNet] = {}
