@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -338,15 +338,15 @@ class NetFollower:
             x0, y0 = np.nanmin(res.xy, axis=0)
             x1, y1 = np.nanmax(res.xy, axis=0)
             size = ((x1 - x0) + (y1 - y0)) / 2  # MediaPipe's object scale
-            pts = np.column_stack([res.xy, res.z])
+            xy, z = res.xy, res.z
             if SMOOTH_POINTS:
-                pts = self._points(pts, t, size)
+                pts = self._points(np.column_stack([xy, z]), t, size)
+                xy, z = pts[:, :2], pts[:, 2]
             vis = res.visibility if self._visibility is None else \
                 VISIBILITY_ALPHA * res.visibility + (1 - VISIBILITY_ALPHA) * self._visibility
             self._visibility = vis
             aux = self._aux(res.aux, t, size)
-            res = NetResult(xy=pts[:, :2], z=pts[:, 2], visibility=vis, presence=res.presence,
-                            world=res.world, aux=aux, flag=res.flag)
+            res = replace(res, xy=xy, z=z, visibility=vis, aux=aux)
         nxt = roi_from_aux(aux)
         self.roi = nxt if nxt.valid() else None
         return [res.raw(rgb.shape[1], rgb.shape[0])]

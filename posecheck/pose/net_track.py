@@ -54,8 +54,7 @@ def net_update(tracker, tr, row: int, t: float, img: np.ndarray, pred: np.ndarra
         return _missed(tracker, tr, row)
     cand = to_detection(poses[0], 0, 0, tracker.iw, tracker.ih, tracker.scale)
     if not plausible(cand) or not tracker._accept(tr, cand, pred, row, t, img, crowd, fresh=False):
-        follower.roi = None
-        return _missed(tracker, tr, row)
+        return _missed(tracker, tr, row)  # (the follower is seeded afresh next time)
     tracker._drop_landmarker(tr)  # the MediaPipe landmarker is not needed while this works
     tr.net_misses, tr.net_next_row = 0, row + 1
     budget.fill_gap(tr, row, cand, tracker.row_times)
