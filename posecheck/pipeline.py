@@ -146,7 +146,8 @@ def measure_kinematics(pose: PoseSequence, cfg: KinematicsConfig | None = None):
                                               cfg.contact_threshold, fast_xy=kin.xy_events,
                                               visibility=swap_legs(pose.visibility,
                                                                    kin.leg_swapped),
-                                              background_dy=background_dy(pose))
+                                              background_dy=background_dy(pose),
+                                              smoothed=pose.smoothed)
     start = find_block_start(kin, pose.times, pose.xy, events)
     frame_s = 1.0 / kin.sampling_rate_hz if kin.sampling_rate_hz > 0 else 0.0
     events = events_after_start(events, start, frame_s)

@@ -102,6 +102,11 @@ class PoseSequence:
             the static background since the first frame: the camera's pan and shake
             (:mod:`posecheck.video.motion`); ``None`` = not measured (treated as a still
             camera).
+        smoothed: the landmarks went through the pose landmarker's temporal smoothing
+            (MediaPipe's VIDEO mode: they lag the body by a few ms and round a landing
+            off), ``False`` when the landmark network followed the athlete frame by frame
+            (:mod:`posecheck.pose.landmark_net`). The event timing depends on it
+            (:func:`posecheck.gait.events.detect_events`).
     """
 
     xy: np.ndarray
@@ -114,6 +119,7 @@ class PoseSequence:
     model: str = "full"
     repeated: np.ndarray | None = None
     background: np.ndarray | None = None
+    smoothed: bool = True
 
     def __post_init__(self) -> None:
         n = self.times.shape[0]

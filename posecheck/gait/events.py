@@ -22,7 +22,8 @@ Method (``docs/metrics.md`` §Gait events):
      foot reaches its contact level, toe-off = the toe leaves it;
    * noisy feet (pose-model output): touchdowns by
      :func:`posecheck.gait.landing.tangent_crossings` (the descending foot crosses
-     ``TANGENT_HEIGHT`` above its contact level, extrapolated down to the level along its
+     ``TANGENT_HEIGHT`` above its contact level, or the lower ``TANGENT_HEIGHT_UNSMOOTHED``
+     for landmarks without temporal smoothing, extrapolated down to the level along its
      velocity there), re-timed where the final approach is sampled densely enough (240
      fps) by :func:`posecheck.gait.landing.approach_touchdowns` (a hinge fit of the
      decelerating approach); toe-offs keep the rough crossing.
@@ -40,8 +41,10 @@ from posecheck.signals.rolling import rolling_percentile
 from posecheck.types import LANDMARK_INDEX as L
 from posecheck.types import GaitEvent
 from posecheck.gait.landing import (
-    LANDING_SPEED_LEG, REFINE_WINDOW_S, approach_touchdowns, contact_level, tangent_crossings,
+    LANDING_SPEED_LEG, REFINE_WINDOW_S, TANGENT_HEIGHT, TANGENT_HEIGHT_UNSMOOTHED,
+    approach_touchdowns, contact_level, rise_crossings, tangent_crossings,
 )
+TOE_OFF_RISE = 0.05
 from posecheck.gait.speed import local_running_speed_px
 
 SIDES = ("left", "right")
@@ -184,7 +187,7 @@ def bridge_foot_jumps(xy: np.ndarray, times: np.ndarray, leg_px: float) -> np.nd
 
 
 def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
-                  fast_xy=None, visibility=None, background_dy=None
+                  fast_xy=None, visibility=None, background_dy=None, smoothed: bool = True
                   ) -> tuple[tuple[GaitEvent, ...], np.ndarray, np.ndarray]:
     """Touchdowns and toe-offs of both feet.
 
@@ -215,6 +218,10 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
             :attr:`posecheck.types.PoseSequence.background`): the feet are measured against
             the world, not the picture (``xy`` and ``fast_xy`` minus it). ``None`` = a
             still camera.
+        smoothed: the landmarks went through the landmarker's temporal smoothing
+            (:attr:`posecheck.types.PoseSequence.smoothed`): noisy-feet touchdowns are
+            timed from :data:`posecheck.gait.landing.TANGENT_HEIGHT`, else from the lower
+            :data:`posecheck.gait.landing.TANGENT_HEIGHT_UNSMOOTHED`.
 
     Returns:
         ``(events, contact, height)``: events sorted by time; (n, 2) bool contact per frame
@@ -261,6 +268,7 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
     h_td = h_raw
     clean = fast_xy is not None and foot_noise(h_raw, rough) < NOISE_FRACTION * LANDING_SPEED_LEG / fps
     tangent = fast_xy is not None and not clean
+    tangent_height = TANGENT_HEIGHT if smoothed else TANGENT_HEIGHT_UNSMOOTHED
     if clean or tangent:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -294,11 +302,12 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
             if tangent and runs:
                 ab = np.array(runs, dtype=np.int64).reshape(-1, 2)
                 t_td, t_late = tangent_crossings(t, h_td[:, j], np.maximum(ab[:, 0], 1),
-                                                 ab[:, 1], fps)
+                                                 ab[:, 1], fps, tangent_height)
                 seen = None if foot_vis is None else foot_vis[:, j]
                 t_ap = approach_touchdowns(t, h_raw[:, j], ab[:, 0], ab[:, 1], t_td, fps,
                                            replaced=bridged[:, j], latest=t_late, visibility=seen)
                 t_td = np.where(np.isfinite(t_ap), t_ap, t_td)
+                t_to = rise_crossings(t, h_td[:, j], ab[:, 0], ab[:, 1], fps, TOE_OFF_RISE)
             for k, (a, b) in enumerate(runs):
                 if a > 0 and np.isfinite(s[a - 1]) and np.isfinite(s[a]):
                     ev = _event(side, "touchdown", t, s, a - 1, a)
@@ -309,7 +318,11 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
                     events.append(ev)
                 if b < n and np.isfinite(s[b - 1]) and np.isfinite(s[b]):
                     ev = _event(side, "toe_off", t, s, b - 1, b)
-                    events.append(refine_event(ev, t, h_raw[:, j], a, b, fps) if clean else ev)
+                    if clean:
+                        ev = refine_event(ev, t, h_raw[:, j], a, b, fps)
+                    elif tangent and not smoothed and np.isfinite(t_to[k]):
+                        ev = _at(ev, t, float(t_to[k]))
+                    events.append(ev)
     events.sort(key=lambda e: e.time_s)
     return tuple(events), contact, height
 

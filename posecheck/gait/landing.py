@@ -4,11 +4,13 @@ reaches its contact level.
 Two estimators, both on the lowest foot point's height in the image (leg lengths, up; any
 offset) over one rough contact ``[start, stop)`` (frames):
 
-* :func:`tangent_touchdowns`: the foot crosses :data:`TANGENT_HEIGHT` above its contact
-  level and is extrapolated down along its velocity there. Robust to a few noisy samples,
-  but a landing foot decelerates in its last ~10–20 ms (it comes down tangentially onto
-  the track), so constant velocity reaches the level early: 0.5–1 frame at 60–120 fps and
-  1–2.5 frames at 240 fps on exact landmarks.
+* :func:`tangent_touchdowns`: the foot crosses a height above its contact level
+  (:data:`TANGENT_HEIGHT`; :data:`TANGENT_HEIGHT_UNSMOOTHED` for landmarks without the
+  landmarker's temporal smoothing) and is extrapolated down along its velocity there.
+  Robust to a few noisy samples, but a landing foot decelerates in its last ~10–20 ms (it
+  comes down tangentially onto the track), so constant velocity reaches the level early:
+  0.5–1 frame at 60–120 fps and 1–2.5 frames at 240 fps on exact landmarks from
+  :data:`TANGENT_HEIGHT`, less from the lower height.
 * :func:`approach_touchdowns`: the final approach (the last :data:`APPROACH_WINDOW_S` s
   below :data:`APPROACH_TOP`) fitted with a decelerating parabola that meets the contact
   level at the touchdown, the touchdown being the break point that fits best (a hinge
@@ -32,6 +34,12 @@ REFINE_WINDOW_S = 0.05
 #: MediaPipe) and above the last ~2 cm where the pose model's temporal smoothing rounds the
 #: landing off, but still in the final approach (reached ~10–35 ms before touchdown).
 TANGENT_HEIGHT = 0.08
+#: The same height for landmarks without the landmarker's temporal smoothing (the landmark
+#: network, :attr:`posecheck.types.PoseSequence.smoothed` ``False``): nothing rounds their
+#: landing off, so the foot is timed lower, where less of the final deceleration is left
+#: to extrapolate over, at about twice the landmark noise (docs/metrics.md §3; chosen on
+#: tuning clips: 0.03–0.045 within 3 % of events in tolerance, 0.08 12 % fewer).
+TANGENT_HEIGHT_UNSMOOTHED = 0.035
 #: The final approach fitted by :func:`approach_touchdowns`: its last this many seconds
 #: before the touchdown ...
 APPROACH_WINDOW_S = 0.03
@@ -74,16 +82,19 @@ def contact_level(t: np.ndarray, h: np.ndarray, a: int, b: int):
     return t_ref, float(c0), float(slope)
 
 
-def tangent_touchdowns(t: np.ndarray, h: np.ndarray, starts, stops, fps: float) -> np.ndarray:
+def tangent_touchdowns(t: np.ndarray, h: np.ndarray, starts, stops, fps: float,
+                       height: float = TANGENT_HEIGHT) -> np.ndarray:
     """(m,) touchdown times (s) of :func:`tangent_crossings` (its first output)."""
-    return tangent_crossings(t, h, starts, stops, fps)[0]
+    return tangent_crossings(t, h, starts, stops, fps, height)[0]
 
 
-def tangent_crossings(t: np.ndarray, h: np.ndarray, starts, stops, fps: float
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def tangent_crossings(t: np.ndarray, h: np.ndarray, starts, stops, fps: float,
+                      height: float = TANGENT_HEIGHT) -> tuple[np.ndarray, np.ndarray]:
     """Touchdown times (s) on noisy feet, one per contact: where the descending foot crosses
-    :data:`TANGENT_HEIGHT` above its contact level, extrapolated down to the level along
-    the foot's velocity at that crossing. Vectorised over the contacts of one foot.
+    ``height`` leg lengths above its contact level (:data:`TANGENT_HEIGHT` for smoothed
+    landmarks, :data:`TANGENT_HEIGHT_UNSMOOTHED` for unsmoothed ones), extrapolated down to
+    the level along the foot's velocity at that crossing. Vectorised over the contacts of
+    one foot.
 
     Args:
         t: (n,) real seconds. h: (n,) the lowest foot point's height in the image (leg
@@ -95,17 +106,17 @@ def tangent_crossings(t: np.ndarray, h: np.ndarray, starts, stops, fps: float
         ``(touchdown, latest)``: (m,) touchdown times in seconds, NaN where there is no
         such crossing (the caller keeps the rough crossing); and (m,) the latest time (s) a
         foot that crossed there at that speed, decelerating uniformly, can land at
-        :data:`APPROACH_MIN_SPEED` (``t_cross + 2 TANGENT_HEIGHT / (v + APPROACH_MIN_SPEED)``,
+        :data:`APPROACH_MIN_SPEED` (``t_cross + 2 height / (v + APPROACH_MIN_SPEED)``,
         not past the contact middle): a later landing means the foot hovered on the way
         down, which a pose model's lost foot does and a landing does not.
 
     The contact level is the line fitted to ``h`` over the middle half of the contact
     (as :func:`contact_level`). The crossing is the last downward crossing of level +
-    ``TANGENT_HEIGHT`` between ``REFINE_WINDOW_S`` before the contact and its middle
+    ``height`` between ``REFINE_WINDOW_S`` before the contact and its middle
     (linear between frames); the velocity is the height change over that frame interval.
     Assuming the foot keeps that velocity is early for a foot that decelerates before
     landing (module docstring). The extrapolation is capped at
-    ``TANGENT_HEIGHT / LANDING_SPEED_LEG`` seconds and at the contact middle.
+    ``height / LANDING_SPEED_LEG`` seconds and at the contact middle.
     """
     a = np.asarray(starts, dtype=np.int64)
     b = np.asarray(stops, dtype=np.int64)
@@ -115,14 +126,16 @@ def tangent_crossings(t: np.ndarray, h: np.ndarray, starts, stops, fps: float
     if m == 0:
         return out, latest
     hm, slope, tm, tt, good = _level_lines(t, h, a, b)
-    # downward crossings of level + TANGENT_HEIGHT in [lo, centre)
+    if not (np.isfinite(height) and height > 0):
+        raise ValueError(f"height must be a positive number of leg lengths, got {height}")
+    # downward crossings of level + height in [lo, centre)
     centre = np.minimum((a + b) // 2, n - 1)
     lo = np.maximum(0, a - max(3, int(round(REFINE_WINDOW_S * fps))))
     width = int(max(1, (centre - lo).max()))
     idx = lo[:, None] + np.arange(width)[None, :]                  # (m, width)
     valid = idx < centre[:, None]
     i0 = np.minimum(idx, n - 2)
-    lev = lambda i: hm[:, None] + slope[:, None] * (tt[i] - tm[:, None]) + TANGENT_HEIGHT
+    lev = lambda i: hm[:, None] + slope[:, None] * (tt[i] - tm[:, None]) + height
     r0, r1 = h[i0] - lev(i0), h[i0 + 1] - lev(i0 + 1)
     with np.errstate(invalid="ignore"):
         down = valid & (r0 > 0) & (r1 <= 0)
@@ -134,9 +147,9 @@ def tangent_crossings(t: np.ndarray, h: np.ndarray, starts, stops, fps: float
     dt = t[i + 1] - t[i]
     drop = ra - rb
     tc = t[i] + dt * ra / drop
-    ext = np.minimum(TANGENT_HEIGHT * dt / drop, TANGENT_HEIGHT / LANDING_SPEED_LEG)
+    ext = np.minimum(height * dt / drop, height / LANDING_SPEED_LEG)
     out[rows] = np.minimum(tc + ext, t[centre[rows]])
-    latest[rows] = np.minimum(tc + 2 * TANGENT_HEIGHT / (drop / dt + APPROACH_MIN_SPEED),
+    latest[rows] = np.minimum(tc + 2 * height / (drop / dt + APPROACH_MIN_SPEED),
                               t[centre[rows]])
     return out, latest
 
@@ -281,3 +294,44 @@ def _hinge_break(ts: np.ndarray, r: np.ndarray, grid: np.ndarray, t_end: float) 
     mse = np.where(ok, mse, np.inf)
     return float(grid[int(np.argmin(mse))])
 
+
+
+def rise_crossings(t: np.ndarray, h: np.ndarray, starts, stops, fps: float,
+                   height: float) -> np.ndarray:
+    """Toe-off times (s), one per contact: where the rising foot first crosses ``height`` leg
+    lengths above its contact level after the contact middle (linear between frames).
+
+    Args:
+        t: (n,) real seconds. h: (n,) the lowest foot point's height in the image (leg
+            lengths, up; any offset), low-passed as for :func:`tangent_crossings`.
+        starts, stops: (m,) int rough contacts ``[start, stop)`` (frames).
+        fps: frame rate. height: leg lengths above the level (> 0).
+
+    Returns:
+        (m,) times in seconds; NaN where the foot does not cross within
+        :data:`REFINE_WINDOW_S` after the rough contact's end (the caller keeps the rough
+        crossing).
+    """
+    if not (np.isfinite(height) and height > 0):
+        raise ValueError(f"height must be a positive number of leg lengths, got {height}")
+    a = np.asarray(starts, dtype=np.int64)
+    b = np.asarray(stops, dtype=np.int64)
+    n = h.size
+    out = np.full(a.size, np.nan)
+    if a.size == 0:
+        return out
+    hm, slope, tm, tt, good = _level_lines(t, h, a, b)
+    w = max(3, int(round(REFINE_WINDOW_S * fps)))
+    for k in np.flatnonzero(good):
+        i = np.arange(min((a[k] + b[k]) // 2, n - 2), min(b[k] + w, n - 1))
+        if i.size == 0:
+            continue
+        r0 = h[i] - (hm[k] + slope[k] * (tt[i] - tm[k]) + height)
+        r1 = h[i + 1] - (hm[k] + slope[k] * (tt[i + 1] - tm[k]) + height)
+        with np.errstate(invalid="ignore"):
+            up = np.flatnonzero((r0 < 0) & (r1 >= 0))
+        if up.size:
+            j = i[up[0]]
+            ra, rb = r0[up[0]], r1[up[0]]
+            out[k] = t[j] + (t[j + 1] - t[j]) * (-ra) / (rb - ra)
+    return out

@@ -366,11 +366,18 @@ def shared_net(path: str | Path) -> LandmarkNet:
         return _NETS[key]
 
 
-def net_for(cfg) -> LandmarkNet | None:
-    """The shared network for a :class:`posecheck.config.PoseConfig` ``cfg`` whose
-    ``landmark_net`` is on and whose ``model`` has one (``lite``, ``full``), else ``None``."""
-    from posecheck.pose.models import LANDMARK_NET_SHA256, resolve_landmark_net
+def follows_with_net(cfg) -> bool:
+    """Whether a :class:`posecheck.config.PoseConfig` ``cfg`` (of a MediaPipe model) has the
+    landmark network follow the people: ``landmark_net`` is on and the ``model`` has a
+    network (``lite``, ``full``). Its landmarks are then not temporally smoothed
+    (:attr:`posecheck.types.PoseSequence.smoothed`)."""
+    from posecheck.pose.models import LANDMARK_NET_SHA256
 
-    if not getattr(cfg, "landmark_net", False) or cfg.model not in LANDMARK_NET_SHA256:
-        return None
-    return shared_net(resolve_landmark_net(cfg.model))
+    return bool(getattr(cfg, "landmark_net", False)) and cfg.model in LANDMARK_NET_SHA256
+
+
+def net_for(cfg) -> LandmarkNet | None:
+    """The shared network for a ``cfg`` that :func:`follows_with_net`, else ``None``."""
+    from posecheck.pose.models import resolve_landmark_net
+
+    return shared_net(resolve_landmark_net(cfg.model)) if follows_with_net(cfg) else None

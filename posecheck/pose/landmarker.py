@@ -471,6 +471,7 @@ def sequence_from_tracks(tracks: list, times: np.ndarray, size: tuple[int, int],
     called with the chosen track first (:func:`repair_track` bound to the clip)."""
     from posecheck.pose.tracking import unpack
     from posecheck.pose.choice import candidate_tracks, choose_track, people_in_order, person_note
+    from posecheck.pose.landmark_net import follows_with_net
 
     n = len(times)
     rows: list[dict[str, np.ndarray] | None] = [None] * n
@@ -494,11 +495,11 @@ def sequence_from_tracks(tracks: list, times: np.ndarray, size: tuple[int, int],
                else f"chosen by --athlete {cfg.athlete}")
         notes.append(f"{len(candidates)} people were found; the one {how} was analysed "
                      f"(choose another with --athlete largest|longest|leftmost|rightmost|top|bottom)")
-    return _stack(rows, times, size, cfg.model, repeated)
+    return _stack(rows, times, size, cfg.model, repeated, smoothed=not follows_with_net(cfg))
 
 
 def _stack(rows: list, times: np.ndarray, size: tuple[int, int], model: str,
-           repeated: np.ndarray | None = None) -> PoseSequence:
+           repeated: np.ndarray | None = None, smoothed: bool = True) -> PoseSequence:
     n = len(rows)
     xy = np.full((n, N_LANDMARKS, 2), np.nan)
     z = np.full((n, N_LANDMARKS), np.nan)
@@ -510,4 +511,4 @@ def _stack(rows: list, times: np.ndarray, size: tuple[int, int], model: str,
             continue
         xy[i], z[i], vis[i], pres[i], world[i] = r["xy"], r["z"], r["visibility"], r["presence"], r["world"]
     return PoseSequence(xy=xy, z=z, visibility=vis, presence=pres, world=world, times=times,
-                        frame_size=size, model=model, repeated=repeated)
+                        frame_size=size, model=model, repeated=repeated, smoothed=smoothed)

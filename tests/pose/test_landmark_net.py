@@ -243,6 +243,21 @@ def test_tracker_follows_the_athlete_with_the_network_and_mediapipe_only_to_star
     assert len(best.rows) == 40
     mid = np.array([(d[23, :2] + d[24, :2]) / 2 for d in best.dets])
     assert np.median(np.linalg.norm(mid - hips[best.rows], axis=1)) < 10
+    # the athlete's sequence says its landmarks are unsmoothed (the event timing uses it),
+    # and says smoothed when MediaPipe's VIDEO landmarker made them
+    from posecheck.config import PoseConfig
+    from posecheck.pose.landmarker import sequence_from_tracks
+
+    times = np.arange(40) / 60.0
+    for on in (True, False):
+        seq = sequence_from_tracks(tracker.tracks, times, (960, 540),
+                                   PoseConfig(model="full", landmark_net=on))
+        assert seq.smoothed is (not on)
+        assert np.isfinite(seq.xy[best.rows, 23]).all()
+    # heavy has no network: its landmarks stay smoothed with landmark_net on
+    seq = sequence_from_tracks(tracker.tracks, times, (960, 540),
+                               PoseConfig(model="heavy", landmark_net=True))
+    assert seq.smoothed is True
 
 
 class _BlindNet:
