@@ -25,8 +25,10 @@ on the 60 fps sample: 10 s of 240 fps slow motion, 2,400 frames, the issue's exa
 ``--repeat R`` runs R rounds of (a), (b), (c) and keeps each stage's fastest run.
 ``--memory`` also runs (c) on 10 s and 60 s loops of CLIP and prints the peak-RSS ratio.
 ``--modes full,fused,precise`` instead runs rounds of (a) and (b) for each pose mode
-(a mode ending in ``/net``, e.g. ``fused/net``, follows the athlete with MediaPipe's
-landmark network run directly: ``PoseConfig.landmark_net`` on, docs/metrics.md §8c)
+(the athlete is followed by MediaPipe's landmark network run directly,
+``PoseConfig.landmark_net``, the default, docs/metrics.md §8c-8d; a mode ending in ``/mp``,
+e.g. ``fused/mp``, uses MediaPipe's own VIDEO-mode landmarker instead; ``/net`` is accepted
+for the default)
 (``--model``, docs/metrics.md §8), interleaved, and prints each mode's (b) and b/a side by
 side ((a) is always the bare MediaPipe full loop, the baseline of issue #17); the default
 mode must keep b/a >= 1.0. On a clip with its truth JSON next to it (and no ``--seconds``)
@@ -148,8 +150,8 @@ RESULT = {"frames": 0, "seconds": time.perf_counter() - t1, "import_seconds": t1
 def run_stage(stage: str, clip: str, model: str, out: str, workers: int | None,
               env: dict | None = None) -> dict:
     code = (f"import os\nCLIP, MODEL, OUT, WORKERS = {clip!r}, {model!r}, {out!r}, {workers!r}\n"
-            + "MODEL, _, _ENGINE = MODEL.partition('/')  # 'fused/net': PoseConfig.landmark_net on\n"
-            + "NET = _ENGINE == 'net'\n"
+            + "MODEL, _, _ENGINE = MODEL.partition('/')  # 'fused/mp': PoseConfig.landmark_net off\n"
+            + "NET = _ENGINE != 'mp'\n"
             + _RSS_SAMPLER + _STAGES[stage]
             + "\nimport json, resource\nRESULT['peak_rss_mb'] = max(PEAK[0], _tree_rss_mb())\n"
             + "_ru = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]\n"
@@ -335,7 +337,7 @@ def mode_accuracy(clip: str, truth: Path, mode: str) -> str:
 
     gt = json.loads(truth.read_text())
     model, _, engine = mode.partition("/")
-    a = analyze_video(clip, Config(pose=PoseConfig(model=model, landmark_net=engine == "net"),
+    a = analyze_video(clip, Config(pose=PoseConfig(model=model, landmark_net=engine != "mp"),
                                    output=OutputConfig(video=False)))
     e = angle_errors(a, gt)
     share = event_errors(a, gt)[0]

@@ -79,11 +79,11 @@ class PoseConfig:
         landmark_net: follow the athlete (every person on the full pose path) with
             MediaPipe's landmark network run directly, without the segmentation head
             MediaPipe computes and discards (:mod:`posecheck.pose.landmark_net`, ``lite`` and
-            ``full``; ~1.4x less CPU a frame; its unsmoothed landmarks get their own foot
-            event timing, and measured better events, hip angles and step frequency,
-            docs/metrics.md §8c-8d); off (default, until the two-runner tracking and the
-            knee filtering measured there hold) = MediaPipe's own VIDEO-mode landmarker on
-            every frame. ``heavy`` has no network and always uses the landmarker.
+            ``full``; on by default: ~1.4x less CPU a frame, and its unsmoothed landmarks,
+            with their own foot event timing, measured better events, hip angles and step
+            frequency, docs/metrics.md §8c-8d); off = MediaPipe's own VIDEO-mode landmarker
+            on every frame (temporally smoothed landmarks). ``heavy`` has no network and
+            always uses the landmarker.
         person: ``0`` (default) = choose the athlete by ``athlete``; ``k >= 1`` = analyse
             the k-th person tracked long enough, in the order they appear, larger first
             (:func:`posecheck.pose.choice.people_in_order`; ``posecheck batch --athlete all``).
@@ -99,7 +99,7 @@ class PoseConfig:
     roi_search: bool = True
     workers: int | None = None
     person: int = 0
-    landmark_net: bool = False
+    landmark_net: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.person, int) or not 0 <= self.person <= 99:

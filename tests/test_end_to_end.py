@@ -33,16 +33,23 @@ import av
 import numpy as np
 import pytest
 
-from posecheck.config import DEFAULT_MODEL, POSE_MODES
+from posecheck.config import DEFAULT_MODEL, POSE_MODES, PoseConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIPS = ["front_side_60fps", "back_kick_60fps"]
 MAE_BOUND_DEG = 13.5
 MIN_CORRELATION = 0.5
 #: angles.csv vs its raw columns, mean over joints and legs: MediaPipe alone gains >= 2°
-#: (the table above: 3.3° and 4.3°); the fused default mode's raw keypoints are already closer (measured
-#: gain 1.0-1.5°, docs/metrics.md §8b), so it must still gain, by less
-MIN_GAIN_OVER_RAW_DEG = 2.0 if POSE_MODES[DEFAULT_MODEL][1] is None else 0.5
+#: (the table above: 3.3° and 4.3°); the fused mode's raw keypoints are already closer (measured
+#: gain 1.0-1.5°, docs/metrics.md §8b), so it must still gain, by less. Followed by the
+#: landmark network (the default, unsmoothed keypoints nearer the truth still) the measured
+#: gain is 2.3° on front_side and 0.3° on back_kick (hips +1.0°, knees -0.4°: the 10 Hz
+#: filter trims the back kick's sharp knee peak a little, docs/metrics.md §8d): the
+#: conditioning must not make the angles worse on average.
+if POSE_MODES[DEFAULT_MODEL][1] is None:
+    MIN_GAIN_OVER_RAW_DEG = 2.0
+else:
+    MIN_GAIN_OVER_RAW_DEG = 0.0 if PoseConfig().landmark_net else 0.5
 
 
 @pytest.fixture(scope="module", params=CLIPS)

@@ -62,6 +62,30 @@ def net_update(tracker, tr, row: int, t: float, img: np.ndarray, pred: np.ndarra
     return True
 
 
+def net_rescue(tracker, tr, row: int, t: float, img: np.ndarray, pred: np.ndarray,
+               crowd: bool) -> bool:
+    """A last try for a full track that got no pose on frame ``row`` (its look and its
+    MediaPipe landmarker found nobody it could take, e.g. two runners overlapping): the
+    network once, seeded from the track's last pose moved to its prediction, its result
+    checked as a new landmarker's (:meth:`AthleteTracker._accept` with ``fresh``: colour when
+    someone is near, appearance). True if the frame got a pose. The follower is not kept."""
+    if tracker.net is None or tr.last_det is None:
+        return False
+    follower = NetFollower(tracker.net)
+    if not follower.seed(tr.last_det.xy * tracker.scale + (pred - tr.center)):
+        return False
+    poses = follower.detect(img, int(round(t * 1000)))
+    tracker.stats["net_rescues"] += 1
+    if not poses:
+        return False
+    cand = to_detection(poses[0], 0, 0, tracker.iw, tracker.ih, tracker.scale)
+    if not plausible(cand) or not tracker._accept(tr, cand, pred, row, t, img, crowd, fresh=True):
+        return False
+    budget.fill_gap(tr, row, cand, tracker.row_times)
+    tr.add(row, t, cand, tracker.scale)
+    return True
+
+
 def plausible(d) -> bool:
     """The pose ``d`` (a :class:`posecheck.pose.geometry.Detection`) has a trunk: its
     shoulders' midpoint at least :data:`MIN_TRUNK` x the box's size from its hips' midpoint

@@ -176,7 +176,7 @@ class AthleteTracker:
                                     "landmarkers_created", "landmarkers_reused", "first_pose_checks",
                                     "light_calls", "crowded_calls", "reacquire_calls",
                                     "appearance_rejects", "rows_taken_back", "edge_tile_calls",
-                                    "net_calls", "net_misses"), 0)
+                                    "net_calls", "net_misses", "net_rescues"), 0)
 
     # -- public -------------------------------------------------------------------------
     def process(self, row: int, time_s: float, ms: int, rgb: np.ndarray) -> None:
@@ -295,6 +295,8 @@ class AthleteTracker:
                 self._drop_landmarker(tr, reuse=False)  # it follows the partial pose: start afresh
             budget.fill_gap(tr, row, det, self.row_times)
             tr.add(row, t, det, self.scale)
+            return True
+        if net_track.net_rescue(self, tr, row, t, img, pred, crowd):
             return True
         if tr.whole:  # lost on the whole frame: re-acquire on a crop (and stay zoomed in)
             tr.whole = False

@@ -213,7 +213,7 @@ def test_one_euro_smooths_a_still_value_and_follows_a_fast_one():
     assert f(np.array([5.0]), 1.0, 10.0)[0] == 5.0
 
 
-def _track_sample(net, frames: int = 40):
+def _track_sample(net, frames: int = 40, video_factory=None):
     from posecheck.config import PoseConfig
     from posecheck.pose.landmarker import _factory
     from posecheck.pose.tracking import AthleteTracker
@@ -226,7 +226,9 @@ def _track_sample(net, frames: int = 40):
     with iter_frames(clip, stop=frames) as reader:
         for row, (_idx, t, rgb) in enumerate(reader):
             if tracker is None:
-                tracker = AthleteTracker((rgb.shape[1], rgb.shape[0]), _factory(cfg, path, True, False),
+                video = _factory(cfg, path, True, False)
+                tracker = AthleteTracker((rgb.shape[1], rgb.shape[0]),
+                                         video if video_factory is None else video_factory(video),
                                          _factory(cfg, path, False, False), net=net)
             tracker.process(row, t, int(round(t * 1000)) + row, rgb)
     tracker.close()
@@ -281,3 +283,33 @@ def test_a_network_that_misses_hands_frames_to_mediapipe_and_backs_off():
     assert len(best.rows) == 40  # MediaPipe's landmarker kept the athlete on every frame
     assert tracker.stats["roi_calls"] >= 38
     assert 3 <= blind.calls <= 8  # tried after 1, 2, 4, 8, 16 ... frames, not on every frame
+
+
+class _GoneBlind:
+    """A MediaPipe VIDEO landmarker that stops finding anyone after ``after`` calls."""
+
+    def __init__(self, inner, counter: list, after: int):
+        self.inner, self.counter, self.after = inner, counter, after
+
+    def detect(self, rgb, ms):
+        self.counter[0] += 1
+        return self.inner.detect(rgb, ms) if self.counter[0] <= self.after else []
+
+    def close(self):
+        self.inner.close()
+
+
+def test_a_track_whose_landmarker_finds_nobody_is_rescued_by_the_network(monkeypatch):
+    """The network's usual following is switched off (every frame goes to MediaPipe's
+    path) and MediaPipe's landmarker goes blind after 10 calls: the network's one-off try
+    on each such frame (``net_track.net_rescue``) keeps the athlete on every frame."""
+    from posecheck.pose import net_track
+
+    monkeypatch.setattr(net_track, "net_update", lambda *a, **k: False)
+    counter = [0]
+    tracker = _track_sample(shared_net(models.resolve_landmark_net("full")),
+                            video_factory=lambda make: lambda: _GoneBlind(make(), counter, 10))
+    best = max(tracker.tracks, key=lambda tr: len(tr.rows))
+    assert len(best.rows) == 40
+    assert tracker.stats["net_rescues"] >= 25
+    assert tracker.stats["net_calls"] == 0
