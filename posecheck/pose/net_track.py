@@ -12,7 +12,10 @@ interest carried from frame to frame by the network's own alignment landmarks.
 * A result without a trunk (:func:`plausible`) is refused; the others are checked as the
   MediaPipe landmarker's are (:meth:`AthleteTracker._accept`:
   near the prediction, plausible size, the track's colour when someone is near, its
-  appearance); an accepted result drops the track's MediaPipe landmarker (back to the pool).
+  appearance). The track keeps its own MediaPipe landmarker meanwhile, idle: handed back to
+  the pool shared by the parallel chunks, a miss would take whichever spare another chunk
+  left there, and a reused landmarker answers differently from a new one, so the results
+  varied from run to run (rows 104+ of the sample, two workers).
 * A miss (the network's pose flag below 0.5, or a result refused) hands that frame to the
   MediaPipe path, whose detector can find the person again anywhere in the track's crop; the
   network is tried again after 1, 2, 4 ... :data:`MAX_BACKOFF` frames (reset by a hit), so a
@@ -55,7 +58,6 @@ def net_update(tracker, tr, row: int, t: float, img: np.ndarray, pred: np.ndarra
     cand = to_detection(poses[0], 0, 0, tracker.iw, tracker.ih, tracker.scale)
     if not plausible(cand) or not tracker._accept(tr, cand, pred, row, t, img, crowd, fresh=False):
         return _missed(tracker, tr, row)  # (the follower is seeded afresh next time)
-    tracker._drop_landmarker(tr)  # the MediaPipe landmarker is not needed while this works
     tr.net_misses, tr.net_next_row = 0, row + 1
     budget.fill_gap(tr, row, cand, tracker.row_times)
     tr.add(row, t, cand, tracker.scale)
