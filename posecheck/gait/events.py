@@ -26,7 +26,8 @@ Method (``docs/metrics.md`` §Gait events):
      for landmarks without temporal smoothing, extrapolated down to the level along its
      velocity there), re-timed where the final approach is sampled densely enough (240
      fps) by :func:`posecheck.gait.landing.approach_touchdowns` (a hinge fit of the
-     decelerating approach); toe-offs keep the rough crossing.
+     decelerating approach); toe-offs keep the rough crossing, or, for landmarks without
+     temporal smoothing, where the rising foot crosses ``TOE_OFF_RISE`` above its level.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ from posecheck.gait.landing import (
     LANDING_SPEED_LEG, REFINE_WINDOW_S, TANGENT_HEIGHT, TANGENT_HEIGHT_UNSMOOTHED,
     approach_touchdowns, contact_level, rise_crossings, tangent_crossings,
 )
-TOE_OFF_RISE = 0.05
 from posecheck.gait.speed import local_running_speed_px
 
 SIDES = ("left", "right")
@@ -65,6 +65,12 @@ MAX_GAP_S = 0.02
 #: A foot whose toe moves slower than this fraction of the running speed relative to the
 #: ground counts as still (on the ground).
 STILL_FRACTION = 0.45
+#: Toe-offs of unsmoothed landmarks (:attr:`posecheck.types.PoseSequence.smoothed` False):
+#: where the rising foot crosses this height above its contact level (leg lengths,
+#: :func:`posecheck.gait.landing.rise_crossings`). The landmark network's toe sits on the ball
+#: of the foot, which rises while the toes are still down (docs/metrics.md §8d; chosen on
+#: tuning clips: 0.05–0.06 within 0.5 % of events in tolerance).
+TOE_OFF_RISE = 0.05
 #: Low-pass cut-off (Hz) of the foot height used by the tangent touchdowns (removes the
 #: frame-to-frame jitter, keeps the ~50 ms approach; capped at 0.4 × the frame rate).
 TANGENT_CUTOFF_HZ = 15.0
@@ -220,8 +226,10 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
             still camera.
         smoothed: the landmarks went through the landmarker's temporal smoothing
             (:attr:`posecheck.types.PoseSequence.smoothed`): noisy-feet touchdowns are
-            timed from :data:`posecheck.gait.landing.TANGENT_HEIGHT`, else from the lower
-            :data:`posecheck.gait.landing.TANGENT_HEIGHT_UNSMOOTHED`.
+            timed from :data:`posecheck.gait.landing.TANGENT_HEIGHT` and toe-offs keep the
+            rough crossing; else touchdowns from the lower
+            :data:`posecheck.gait.landing.TANGENT_HEIGHT_UNSMOOTHED` and toe-offs at a
+            :data:`TOE_OFF_RISE` rise (:func:`posecheck.gait.landing.rise_crossings`).
 
     Returns:
         ``(events, contact, height)``: events sorted by time; (n, 2) bool contact per frame
@@ -307,7 +315,8 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
                 t_ap = approach_touchdowns(t, h_raw[:, j], ab[:, 0], ab[:, 1], t_td, fps,
                                            replaced=bridged[:, j], latest=t_late, visibility=seen)
                 t_td = np.where(np.isfinite(t_ap), t_ap, t_td)
-                t_to = rise_crossings(t, h_td[:, j], ab[:, 0], ab[:, 1], fps, TOE_OFF_RISE)
+                t_to = (np.full(len(runs), np.nan) if smoothed else
+                        rise_crossings(t, h_td[:, j], ab[:, 0], ab[:, 1], fps, TOE_OFF_RISE))
             for k, (a, b) in enumerate(runs):
                 if a > 0 and np.isfinite(s[a - 1]) and np.isfinite(s[a]):
                     ev = _event(side, "touchdown", t, s, a - 1, a)
@@ -320,7 +329,7 @@ def detect_events(xy, times, leg_px: float, threshold: float = 0.04,
                     ev = _event(side, "toe_off", t, s, b - 1, b)
                     if clean:
                         ev = refine_event(ev, t, h_raw[:, j], a, b, fps)
-                    elif tangent and not smoothed and np.isfinite(t_to[k]):
+                    elif tangent and np.isfinite(t_to[k]):
                         ev = _at(ev, t, float(t_to[k]))
                     events.append(ev)
     events.sort(key=lambda e: e.time_s)

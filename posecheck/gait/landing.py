@@ -295,7 +295,6 @@ def _hinge_break(ts: np.ndarray, r: np.ndarray, grid: np.ndarray, t_end: float) 
     return float(grid[int(np.argmin(mse))])
 
 
-
 def rise_crossings(t: np.ndarray, h: np.ndarray, starts, stops, fps: float,
                    height: float) -> np.ndarray:
     """Toe-off times (s), one per contact: where the rising foot first crosses ``height`` leg

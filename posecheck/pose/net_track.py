@@ -45,22 +45,11 @@ def net_update(tracker, tr, row: int, t: float, img: np.ndarray, pred: np.ndarra
     if tracker.net is None or tr.last_det is None or row < tr.net_next_row or tr.looking \
             or tr.reacquire is not None:
         return False
-    follower = tr.net
-    if follower is None or follower.roi is None:
-        follower = tr.net = NetFollower(tracker.net)
-        shift = pred - tr.center  # the last pose, moved to where the track is expected
-        if not follower.seed(tr.last_det.xy * tracker.scale + shift):
-            return _missed(tracker, tr, row)
-    poses = follower.detect(img, int(round(t * 1000)))
-    tracker.stats["net_calls"] += 1
-    if not poses:
-        return _missed(tracker, tr, row)
-    cand = to_detection(poses[0], 0, 0, tracker.iw, tracker.ih, tracker.scale)
-    if not plausible(cand) or not tracker._accept(tr, cand, pred, row, t, img, crowd, fresh=False):
+    if tr.net is None or tr.net.roi is None:
+        tr.net = NetFollower(tracker.net)
+    if not _follow(tracker, tr, tr.net, row, t, img, pred, crowd, fresh=False, key="net_calls"):
         return _missed(tracker, tr, row)  # (the follower is seeded afresh next time)
     tr.net_misses, tr.net_next_row = 0, row + 1
-    budget.fill_gap(tr, row, cand, tracker.row_times)
-    tr.add(row, t, cand, tracker.scale)
     return True
 
 
@@ -73,15 +62,24 @@ def net_rescue(tracker, tr, row: int, t: float, img: np.ndarray, pred: np.ndarra
     someone is near, appearance). True if the frame got a pose. The follower is not kept."""
     if tracker.net is None or tr.last_det is None:
         return False
-    follower = NetFollower(tracker.net)
-    if not follower.seed(tr.last_det.xy * tracker.scale + (pred - tr.center)):
+    return _follow(tracker, tr, NetFollower(tracker.net), row, t, img, pred, crowd, fresh=True,
+                   key="net_rescues")
+
+
+def _follow(tracker, tr, follower: NetFollower, row: int, t: float, img: np.ndarray,
+            pred: np.ndarray, crowd: bool, fresh: bool, key: str) -> bool:
+    """``follower`` (seeded first, if it has no region, from the track's last pose moved to
+    its prediction ``pred``) on frame ``row``, counted in ``tracker.stats[key]``; its pose,
+    if plausible and accepted by the tracker's checks (``fresh``: as a new landmarker's), is
+    recorded on ``tr``. True if recorded."""
+    if follower.roi is None and not follower.seed(tr.last_det.xy * tracker.scale + (pred - tr.center)):
         return False
     poses = follower.detect(img, int(round(t * 1000)))
-    tracker.stats["net_rescues"] += 1
+    tracker.stats[key] += 1
     if not poses:
         return False
     cand = to_detection(poses[0], 0, 0, tracker.iw, tracker.ih, tracker.scale)
-    if not plausible(cand) or not tracker._accept(tr, cand, pred, row, t, img, crowd, fresh=True):
+    if not plausible(cand) or not tracker._accept(tr, cand, pred, row, t, img, crowd, fresh=fresh):
         return False
     budget.fill_gap(tr, row, cand, tracker.row_times)
     tr.add(row, t, cand, tracker.scale)
