@@ -13,7 +13,11 @@ analysed, so :class:`posecheck.pose.tracking.AthleteTracker` keeps two kinds of 
   swapping back and forth); once the leader is :func:`settled` (tracked for
   :data:`SETTLED_S`) the band narrows to :data:`CONTENDER_SETTLED` / :data:`KEEP_SETTLED`
   (a track keeps to its own person by appearance, :mod:`posecheck.pose.identity`, so the
-  others need not be followed in full to keep the leader's track whole); under any other rule every track is full, as before (a
+  others need not be followed in full to keep the leader's track whole); until the leader
+  is settled, the tallest people in view (last box height ≥ :data:`CONTENDER` of the
+  tallest's) are full too: someone found late or first seen as a fragment (a 50-px upper
+  body on a race's first frame) has a score that lags while they may well be the athlete;
+  under any other rule every track is full, as before (a
   leftmost / top / ... choice can change with every frame).
 * **light**: everybody else. The shared IMAGE-mode landmarker looks at its region of
   interest every :data:`LIGHT_EVERY_S` (the pose nearest the prediction is taken); the
@@ -71,7 +75,8 @@ EDGE_SEARCH = True       #: search the frame edge where someone left (posecheck.
 FOLLOW_LIGHT = False
 
 
-def full_track_ids(tracks: list[Track], rule: str, now_s: float) -> set[int]:
+def full_track_ids(tracks: list[Track], rule: str, now_s: float,
+                   background: np.ndarray | None = None) -> set[int]:
     """Track ids (``Track.tid``) that get the full pose path from now on: under ``auto``
     the active tracks within :data:`CONTENDER` of the best
     :func:`posecheck.pose.choice.auto_scores` over every track seen so far (dormant ones
@@ -79,18 +84,30 @@ def full_track_ids(tracks: list[Track], rule: str, now_s: float) -> set[int]:
     :data:`KEEP_SETTLED` once the leader has been tracked for :data:`SETTLED_S`: each track
     keeps to its own person by appearance, :mod:`posecheck.pose.identity`, so a runner who
     is not the leader need not be followed in full to keep the leader's track whole); under
-    any other rule every active track. ``now_s`` is unused (kept for rules that age tracks)."""
+    any other rule every active track. ``now_s`` is unused (kept for rules that age tracks);
+    ``background``: the camera's motion so far (:func:`posecheck.pose.choice.track_summary`)."""
     active = [t for t in tracks if t.active]
     if rule != "auto":
         return {t.tid for t in active}
     seen = [t for t in tracks if t.rows]
     if not seen:
         return {t.tid for t in active}
-    scores = auto_scores(seen)
+    scores = auto_scores(seen, background)
     best = max(scores.values())
-    enter, keep = (CONTENDER_SETTLED, KEEP_SETTLED) if settled(seen, scores) else (CONTENDER, KEEP)
+    if settled(seen, scores):
+        enter, keep, tall = CONTENDER_SETTLED, KEEP_SETTLED, np.inf
+    else:  # while the choice is open, the tallest now are contenders too (found late or
+        # first seen as a fragment, their score lags)
+        enter, keep = CONTENDER, KEEP
+        tall = CONTENDER * max((_height_now(t) for t in active), default=np.inf)
     return {t.tid for t in seen if t.active and (
-        scores[id(t)] >= enter * best or (t.full and scores[id(t)] >= keep * best))}
+        scores[id(t)] >= enter * best or (t.full and scores[id(t)] >= keep * best)
+        or _height_now(t) >= tall)}
+
+
+def _height_now(tr: Track) -> float:
+    """The track's box height (full-frame px) over its last few rows (the largest)."""
+    return float(max(tr.heights[-3:])) if tr.heights else 0.0
 
 
 def settled(tracks: list[Track], scores: dict | None = None) -> bool:
@@ -107,7 +124,7 @@ def settled(tracks: list[Track], scores: dict | None = None) -> bool:
 def review(tracker: AthleteTracker, time_s: float) -> None:
     """Make the tracker's active tracks full or light as :func:`full_track_ids` says; a
     track that becomes light gives up its landmarker and is looked at again soon."""
-    full = full_track_ids(tracker.tracks, tracker.rule, time_s)
+    full = full_track_ids(tracker.tracks, tracker.rule, time_s, tracker.background())
     for tr in tracker.tracks:
         if not tr.active or tr.full == (tr.tid in full):
             continue

@@ -7,7 +7,9 @@ CLI ``--athlete``):
 
 * ``auto`` (default): the largest score = frames tracked x median box height (the person
   tracked longest and largest), where a person moving against the direction of travel of
-  the others (e.g. walking back) counts a quarter;
+  the others (e.g. walking back) counts a quarter; the directions are over the ground
+  when the camera's motion is known (a panning camera that follows the athlete makes the
+  others cross the picture the other way);
 * ``largest`` (nearest the camera), ``longest`` (most frames),
 * ``leftmost`` / ``rightmost`` / ``top`` / ``bottom``: by the median centre of the person's
   box over the clip (side-on, ``top`` is the farthest lane, ``bottom`` the nearest).
@@ -41,8 +43,16 @@ def candidate_tracks(tracks: list[Track]) -> list[Track]:
     return [t for t in tracks if len(t.rows) >= need]
 
 
-def track_summary(tr: Track) -> dict:
-    c = np.asarray(tr.centers)
+def track_summary(tr: Track, background: np.ndarray | None = None) -> dict:
+    """Frames, median box height and centre (px) and horizontal speed (box heights per
+    second, + = right) of ``tr``; with ``background`` ((n, 2) px, the static background's
+    displacement since the first frame, :attr:`posecheck.types.PoseSequence.background`,
+    indexed by the track's rows; rows past its end take its last value) the speed is over
+    the ground, not across a panning picture."""
+    c = np.asarray(tr.centers, dtype=np.float64)
+    if background is not None and len(background) and len(c):
+        bg = np.asarray(background, dtype=np.float64)
+        c = c - bg[np.minimum(np.asarray(tr.rows), len(bg) - 1)]
     h = float(np.median(tr.heights))
     t = np.asarray(tr.times)
     span = float(t[-1] - t[0]) if len(t) > 1 else 0.0
@@ -51,13 +61,16 @@ def track_summary(tr: Track) -> dict:
             "median_center_px": np.median(c, axis=0), "speed_heights_per_s": vx}
 
 
-def choose_track(tracks: list[Track], rule: str = "auto") -> Track | None:
-    """The athlete's track under ``rule`` (see the module docstring); None if no track."""
+def choose_track(tracks: list[Track], rule: str = "auto",
+                 background: np.ndarray | None = None) -> Track | None:
+    """The athlete's track under ``rule`` (see the module docstring); None if no track.
+    ``background``: the camera's motion (:func:`track_summary`), for ``auto``'s direction
+    of travel."""
     if rule not in ATHLETE_RULES:
         raise ValueError(f"athlete must be one of {', '.join(ATHLETE_RULES)}, not {rule!r}")
     if not tracks:
         return None
-    s = {id(tr): track_summary(tr) for tr in tracks}
+    s = {id(tr): track_summary(tr, background) for tr in tracks}
     if rule == "largest":
         key = lambda tr: s[id(tr)]["median_height_px"]
     elif rule == "longest":
@@ -96,10 +109,11 @@ def people_count(warnings) -> int | None:
     return None
 
 
-def auto_scores(tracks: list[Track]) -> dict[int, float]:
+def auto_scores(tracks: list[Track], background: np.ndarray | None = None) -> dict[int, float]:
     """The ``auto`` rule's score of each track, keyed by ``id(track)``: frames tracked x
-    median box height (px), a quarter for a person moving against the others' travel."""
-    return _auto_scores({id(tr): track_summary(tr) for tr in tracks})
+    median box height (px), a quarter for a person moving against the others' travel over
+    the ground (``background``: the camera's motion, see :func:`track_summary`)."""
+    return _auto_scores({id(tr): track_summary(tr, background) for tr in tracks})
 
 
 def _auto_scores(s: dict) -> dict[int, float]:

@@ -402,11 +402,11 @@ def estimate_sequence(
     motion = MotionHook(motion_stride(fps))
     indices, times, tracks, size = track_frames(marked, cfg, total, progress,
                                                 after_frame=chain(motion, after_frame))
-    seq = sequence_from_tracks(tracks, np.asarray(times, dtype=np.float64),
-                               frame_size or size or (0, 0), cfg, notes,
-                               repeated=np.asarray(marked.flags[:len(times)], dtype=bool),
-                               repair=None if repair is None else (lambda tr: repair(tr, indices)))
-    return replace(seq, background=accumulate(motion.steps))
+    return sequence_from_tracks(tracks, np.asarray(times, dtype=np.float64),
+                                frame_size or size or (0, 0), cfg, notes,
+                                repeated=np.asarray(marked.flags[:len(times)], dtype=bool),
+                                repair=None if repair is None else (lambda tr: repair(tr, indices)),
+                                background=accumulate(motion.steps))
 
 
 def repair_track(track, index, path: str | Path, info, cfg: PoseConfig,
@@ -464,11 +464,14 @@ def repair_track(track, index, path: str | Path, info, cfg: PoseConfig,
 
 def sequence_from_tracks(tracks: list, times: np.ndarray, size: tuple[int, int],
                          cfg: PoseConfig, notes: list[str] | None = None,
-                         repeated: np.ndarray | None = None, repair=None) -> PoseSequence:
+                         repeated: np.ndarray | None = None, repair=None,
+                         background: np.ndarray | None = None) -> PoseSequence:
     """Choose the athlete among ``tracks`` (rows = positions in ``times``) by
     ``cfg.athlete`` and return their :class:`PoseSequence` (NaN rows where not found;
-    ``repeated``: (n,) bool, frames that repeat the picture before them). ``repair``:
-    called with the chosen track first (:func:`repair_track` bound to the clip)."""
+    ``repeated``: (n,) bool, frames that repeat the picture before them; ``background``:
+    (n, 2) the camera's motion, :attr:`PoseSequence.background`, set on the result and used
+    by the choice). ``repair``: called with the chosen track first (:func:`repair_track`
+    bound to the clip)."""
     from posecheck.pose.tracking import unpack
     from posecheck.pose.choice import candidate_tracks, choose_track, people_in_order, person_note
     from posecheck.pose.landmark_net import follows_with_net
@@ -482,7 +485,7 @@ def sequence_from_tracks(tracks: list, times: np.ndarray, size: tuple[int, int],
         if notes is not None:
             notes.append(person_note(cfg.person, len(people)))
     else:
-        chosen = choose_track(candidates, cfg.athlete)
+        chosen = choose_track(candidates, cfg.athlete, background)
     if chosen is not None and repair is not None:
         repair(chosen)
     if chosen is not None:
@@ -495,7 +498,8 @@ def sequence_from_tracks(tracks: list, times: np.ndarray, size: tuple[int, int],
                else f"chosen by --athlete {cfg.athlete}")
         notes.append(f"{len(candidates)} people were found; the one {how} was analysed "
                      f"(choose another with --athlete largest|longest|leftmost|rightmost|top|bottom)")
-    return _stack(rows, times, size, cfg.model, repeated, smoothed=not follows_with_net(cfg))
+    seq = _stack(rows, times, size, cfg.model, repeated, smoothed=not follows_with_net(cfg))
+    return seq if background is None else replace(seq, background=background)
 
 
 def _stack(rows: list, times: np.ndarray, size: tuple[int, int], model: str,

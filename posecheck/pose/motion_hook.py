@@ -75,6 +75,9 @@ class MotionHook:
             self._steps.append((0.0, 0.0))  # the same picture as the frame before: no motion
             return
         self._steps.append(self.meter.update(rgb, person_boxes(tracker, row)))
+        note = getattr(tracker, "note_background", None)
+        if note is not None:  # (over-the-ground directions for the athlete choice)
+            note(row, self._steps[-1])
 
     @property
     def steps(self) -> np.ndarray:

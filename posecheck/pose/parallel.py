@@ -56,7 +56,6 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -343,9 +342,9 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
         index, times, tracks, repeated = stitch(results, plan)
         if progress is not None:
             progress(len(times), total)
-        seq = pose.sequence_from_tracks(tracks, times, (info.width, info.height), cfg, notes,
-                                        repeated=repeated, repair=lambda tr: repair(tr, index))
-        return athlete(replace(seq, background=accumulate(stitch_motion(results, plan))))
+        return athlete(pose.sequence_from_tracks(
+            tracks, times, (info.width, info.height), cfg, notes, repeated=repeated,
+            repair=lambda tr: repair(tr, index), background=accumulate(stitch_motion(results, plan))))
 
 
 def _disagree(prev: dict, cur: dict, start: int) -> bool:

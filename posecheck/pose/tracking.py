@@ -35,8 +35,8 @@ How one frame is processed (:class:`AthleteTracker`)
   runner, which a one-pose VIDEO landmarker then keeps: a clearly more complete pose (box
   containing the first, :func:`completeness` ≥ :data:`MORE_COMPLETE` x) among all the IMAGE
   landmarker finds on the same crop replaces a new landmarker's first pose (it restarts).
-* Tracks that converge on the same person (boxes overlapping by IoU > :data:`DUPLICATE_IOU`)
-  are merged: the shorter one stops.
+* Tracks that converge on the same person (the same pose, not only overlapping boxes) are
+  merged: the one that slid onto them stops (:mod:`posecheck.pose.duplicates`).
 * Only people who might be the athlete get landmarks on every frame; the others are looked
   at a few times a second; discovery backs off (:mod:`posecheck.pose.budget`). A track
   keeps to its person's appearance, and near someone else to its torso colour; results
@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from posecheck.pose import budget, follow, identity, net_track
+from posecheck.pose import budget, duplicates, follow, identity, net_track
 from posecheck.pose.geometry import (MAX_JUMP, MIN_ROI, ROI_MARGIN, Detection, Landmarker,  # noqa: F401 (API)
                                      RawPose, iou, pack, roi_for, to_detection, unpack)
 from posecheck.pose.identity import CONTAINED, completeness, contains  # noqa: F401 (API)
@@ -63,6 +63,10 @@ from posecheck.pose.tiles import MIN_TILE, EdgeWatch, covers, inside, search_til
 INFER_MAX_SIDE = 1920      #: longer frames are scaled down to this long side for inference
 LOST_AFTER_S = 0.3         #: a track with no result for this long becomes dormant
 REVIVE_WITHIN_S = 3.0      #: a dormant track can be revived this long after it was lost
+#: ... within 1.5 of its sizes of where it was, + this many sizes a second once its
+#: appearance is known (a panning camera's view wanders: the athlete of a 6-s race moved
+#: 400-500 px, ~3.5 sizes, in the image in 2 s)
+REVIVE_DRIFT = 2.0
 DISCOVERY_EVERY_S = 1.0    #: look for new people this often while someone is tracked
 DISCOVERY_MIN_FRAMES = 10  #: ... but not more often than every this many frames
 #: a search also zooms into tiles when everybody found and tracked is shorter than this x the
@@ -71,9 +75,11 @@ DISCOVERY_MIN_FRAMES = 10  #: ... but not more often than every this many frames
 #: session 6: 20 tile calls, ~0.35 s, on the first frame of the sample, whose runner is 0.39.)
 FAR_PERSON = 0.3
 TILES_PER_FRAME = 3        #: tiles searched per frame while nobody is tracked
-DUPLICATE_IOU = 0.5
 MORE_COMPLETE = 1.15       #: a first pose is replaced by one this much more complete
 MAX_RESTARTS = 3           #: at most this many landmarker restarts per track
+#: box heights within this ratio show the same extent of a person (else a fragment and the
+#: whole: the centre's shift is not motion)
+SAME_EXTENT = 1.5
 
 
 @dataclass
@@ -115,8 +121,12 @@ class Track:
     def add(self, row: int, t: float, det: Detection, scale: float) -> None:
         c = det.center * scale
         if self.rows and row > self.last_row:  # over the last ~6 rows: noisy looks average out
-            k = max(-len(self.rows), -6)
-            self.velocity = (c - np.asarray(self.centers[k]) * scale) / (row - self.rows[k])
+            # ... of about this pose's height: a box that grew from a fragment of the person
+            # to the whole (or shrank) moved its centre, not the person (zero: unknown)
+            ks = [k for k in range(max(-len(self.rows), -6), 0)
+                  if 1 / SAME_EXTENT <= det.height / max(self.heights[k], 1e-6) <= SAME_EXTENT]
+            self.velocity = ((c - np.asarray(self.centers[ks[0]]) * scale) / (row - self.rows[ks[0]])
+                             if ks else np.zeros(2))
         self.center = c
         self.size = 0.7 * self.size + 0.3 * det.size * scale if self.rows else det.size * scale
         self.last_row, self.last_time = row, t
@@ -172,6 +182,7 @@ class AthleteTracker:
         self.rule, self.row_times, self._discovery_every = rule, [], DISCOVERY_EVERY_S
         self._found = False  # someone started or came back on this frame (review who is full)
         self.others_seen = False  # two people at once: a track may slide onto someone else
+        self._background: list[np.ndarray] = []  # the camera's motion (note_background)
         self.stats = dict.fromkeys(("frames", "roi_calls", "discoveries", "tile_calls", "rejected_jumps",
                                     "landmarkers_created", "landmarkers_reused", "first_pose_checks",
                                     "light_calls", "crowded_calls", "reacquire_calls",
@@ -179,6 +190,23 @@ class AthleteTracker:
                                     "net_calls", "net_misses", "net_rescues"), 0)
 
     # -- public -------------------------------------------------------------------------
+    def note_background(self, row: int, step) -> None:
+        """The static background's displacement (px, (2,)) from the previous measured frame
+        to frame ``row`` (NaN: not measured there), from the pose pass's
+        :class:`posecheck.pose.motion_hook.MotionHook`: over-the-ground directions for the
+        ``auto`` rule (:meth:`background`)."""
+        step = np.asarray(step, dtype=np.float64)
+        last = self._background[-1] if self._background else np.zeros(2)
+        while len(self._background) < row:  # (rows the hook did not see: no motion)
+            self._background.append(last)
+        if len(self._background) == row:
+            self._background.append(last + step if np.isfinite(step).all() else last)
+
+    def background(self) -> np.ndarray | None:
+        """(rows so far, 2) px the background has moved since the first frame (NaN steps
+        count as none), or None if nothing was noted."""
+        return np.asarray(self._background) if self._background else None
+
     def process(self, row: int, time_s: float, ms: int, rgb: np.ndarray) -> None:
         """Feed frame ``row`` (full-size upright RGB) at ``ms`` (strictly increasing)."""
         self.stats["frames"] += 1
@@ -195,13 +223,15 @@ class AthleteTracker:
             elif tr.active and time_s >= tr.light_next:  # a light track's look
                 self.stats["light_calls"] += 1
                 found = self._look(tr, row, time_s, img)
+                if not found:  # its motion is not what was predicted (a camera that pans and
+                    tr.velocity = np.zeros(2)  # shakes): look where it was last seen next time
                 tr.light_next = time_s + budget.LIGHT_EVERY_S * (len(tr.rows) >= budget.LIGHT_FIRST_ROWS or not found)
                 tr.active = found or time_s - tr.last_time <= budget.LIGHT_LOST_AFTER_S
                 if not tr.active:
                     self.edges.left(tr.predict(row), tr.size, time_s)
             elif tr.active and budget.FOLLOW_LIGHT:  # between looks: moved by the box follower
                 follow.follow_light(self, tr, row, time_s)
-        self._dedup(row)
+        duplicates.dedup(self, row, img)
         self.others_seen = self.others_seen or sum(t.active and t.last_row == row for t in self.tracks) > 1
         active = [t for t in self.tracks if t.active]
         scouted = False
@@ -382,21 +412,6 @@ class AthleteTracker:
                 tr.landmarker.close()
             tr.landmarker = None
 
-    def _dedup(self, row: int) -> None:
-        act = [t for t in self.tracks if t.active and t.rows and t.last_row == row
-               and t.dets[-1] is not budget.NAN_DET]  # (not a light track's followed frame)
-        for i, a in enumerate(act):
-            for b in act[i + 1:]:
-                if not (a.active and b.active):
-                    continue
-                if iou(a.last_det.bbox, b.last_det.bbox) > DUPLICATE_IOU:
-                    loser = a if len(a.rows) < len(b.rows) else b
-                    loser.active = False
-                    self._drop_landmarker(loser)
-                    # its last detection duplicates the other track's: remove it
-                    for lst in (loser.rows, loser.dets, loser.centers, loser.heights, loser.times):
-                        lst.pop()
-
     # -- discovery ----------------------------------------------------------------------
     def _discover(self, row: int, t: float, img: np.ndarray, active: list[Track],
                   whole_frame: bool = True) -> None:
@@ -457,11 +472,16 @@ class AthleteTracker:
         colour = None if img is None else identity.torso_colour(img, d.xy * self.scale)
         hist = None if img is None else identity.body_histograms(img, d.xy * self.scale)
         for tr in self.tracks:  # a dormant track of the same place, size and colour comes back
-            if (tr.active or t - tr.last_time > REVIVE_WITHIN_S or not identity.same_colour(tr.colour, colour)
-                    or not tr.appearance.alike(hist)):
+            lost = tr.active and not tr.full and tr.last_row < row  # (a light track's looks may miss)
+            if ((tr.active and not lost) or t - tr.last_time > REVIVE_WITHIN_S
+                    or not identity.same_colour(tr.colour, colour) or not tr.appearance.alike(hist)):
                 continue
-            off = float(np.linalg.norm(c - tr.predict(row)))
-            if off < 1.5 * tr.size and 0.6 < s / tr.size < 1.6 and off < best_off:
+            # (the prediction may have run off on a panning camera: or where it was last seen)
+            off = min(float(np.linalg.norm(c - tr.predict(row))), float(np.linalg.norm(c - tr.center)))
+            # someone whose appearance is known may have drifted further across a panning view
+            reach = 1.5 + (REVIVE_DRIFT * (t - tr.last_time) if tr.appearance.known else 0.0)
+            off /= reach * tr.size
+            if off < 1.0 and 0.6 < s / tr.size < 1.6 and off < best_off:
                 best, best_off = tr, off
         new = best is None
         if new:

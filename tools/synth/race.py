@@ -40,7 +40,7 @@ import numpy as np
 from . import _kernels as K
 from .appearance import vertex_colours
 from .body import BodyShape
-from .camera import CameraPath, _look
+from .camera import CameraPath, _look, _shake
 from .groundtruth import write_json
 from .motion import SprintCycle
 from .params import CameraParams, Look, SprintParams
@@ -96,7 +96,8 @@ class RaceScene:
     others: the other runners; distance, height: camera distance from the athlete's lane and
     lens height; athlete_px: the athlete's standing stature in pixels at the mean zoom;
     zoom: max/min focal length over the clip (1 = fixed); pan_m: how far the aim point
-    wanders from the athlete; lag: the operator's following lag."""
+    wanders from the athlete; lag: the operator's following lag; shake: hand-held shake
+    (deg, as the single runner's camera; 0 = steady)."""
 
     athlete: SprintParams = field(default_factory=lambda: SprintParams(
         seconds=20.0, fps=25.0, width=1280, height=720, supersample=1, phase=0.1))
@@ -108,6 +109,7 @@ class RaceScene:
     pan_m: float = 2.0
     lag: float = 0.15
     crf: int = 23
+    shake: float = 0.0
 
     def key(self) -> str:
         """Short hash of the scene and of this module's source (cache key for renders)."""
@@ -149,7 +151,8 @@ def race_camera(scene: RaceScene, times: np.ndarray, athlete_root: np.ndarray) -
     yaw = np.degrees(np.arctan2(aim_x - cam_x, scene.distance))
     horiz = np.hypot(aim_x - cam_x, scene.distance)
     pitch = np.degrees(np.arctan2(0.5 * p.body.stature_m - scene.height, horiz))
-    R = _look(yaw, pitch, np.zeros(n))
+    sh = _shake(times, p.seed + 1, scene.shake)
+    R = _look(yaw + sh[:, 0], pitch + sh[:, 1], sh[:, 2])
     depth = np.hypot(horiz, scene.height - 0.5 * p.body.stature_m)
     f0 = scene.athlete_px * depth.mean() / p.body.stature_m
     z = np.log(max(scene.zoom, 1.0))
