@@ -24,16 +24,22 @@ from tools.synth.race import render_race, short_scene
 
 
 # ------------------------------------------------------------------ the short race scene
-@pytest.fixture(scope="module")
-def race(tmp_path_factory):
-    clip = tmp_path_factory.mktemp("race") / "race.mp4"
-    render_race(short_scene(4.0), clip)
+def rendered_race(folder, seconds: float) -> dict:
+    """The short race cut at ``seconds`` rendered into ``folder``: its clip, ground truth
+    and hip midpoints (px) of the athlete and of every other runner (by lane)."""
+    clip = folder / "race.mp4"
+    render_race(short_scene(seconds), clip)
     gt = json.loads(clip.with_suffix(".json").read_text())
     px = gt["frames"]["points_px"]
     truth = {"athlete": (np.asarray(px["hip.L"]) + np.asarray(px["hip.R"])) / 2}
     for o in gt["race"]["others"]:
         truth[f"lane {o['lane']}"] = np.asarray(o["hip_mid_px"])
     return {"clip": clip, "gt": gt, "truth": truth}
+
+
+@pytest.fixture(scope="module")
+def race(tmp_path_factory):
+    return rendered_race(tmp_path_factory.mktemp("race"), 4.0)
 
 
 def test_race_scene_is_the_hard_case(race):
@@ -189,14 +195,7 @@ def race6(tmp_path_factory):
     """The short race cut at 6 s: the athlete is first found only as a 50-px fragment, and
     the tall runner one lane out overtakes it around 2.5 s (before session 10 both one and
     two streams analysed other runners: 2 and 0 of 148 frames on the athlete)."""
-    clip = tmp_path_factory.mktemp("race6") / "race6.mp4"
-    render_race(short_scene(6.0), clip)
-    gt = json.loads(clip.with_suffix(".json").read_text())
-    px = gt["frames"]["points_px"]
-    truth = {"athlete": (np.asarray(px["hip.L"]) + np.asarray(px["hip.R"])) / 2}
-    for o in gt["race"]["others"]:
-        truth[f"lane {o['lane']}"] = np.asarray(o["hip_mid_px"])
-    return clip, truth
+    return rendered_race(tmp_path_factory.mktemp("race6"), 6.0)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -204,7 +203,7 @@ def test_race_athlete_found_as_a_fragment_is_still_the_one_analysed(race6, worke
     from posecheck.pose.parallel import estimate_video
     from posecheck.video.probe import probe
 
-    clip, truth = race6
+    clip, truth = race6["clip"], race6["truth"]
     seq = estimate_video(clip, probe(clip), PoseConfig(model="full", workers=workers))
     mid = (seq.xy[:, 23] + seq.xy[:, 24]) / 2
     det = seq.detected
