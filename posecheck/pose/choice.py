@@ -48,15 +48,16 @@ def track_summary(tr: Track, background: np.ndarray | None = None) -> dict:
     second, + = right) of ``tr``; with ``background`` ((n, 2) px, the static background's
     displacement since the first frame, :attr:`posecheck.types.PoseSequence.background`,
     indexed by the track's rows; rows past its end take its last value) the speed is over
-    the ground, not across a panning picture."""
+    the ground, not across a panning picture (the centre stays in the picture)."""
     c = np.asarray(tr.centers, dtype=np.float64)
+    ground = c
     if background is not None and len(background) and len(c):
         bg = np.asarray(background, dtype=np.float64)
-        c = c - bg[np.minimum(np.asarray(tr.rows), len(bg) - 1)]
+        ground = c - bg[np.minimum(np.asarray(tr.rows), len(bg) - 1)]
     h = float(np.median(tr.heights))
     t = np.asarray(tr.times)
     span = float(t[-1] - t[0]) if len(t) > 1 else 0.0
-    vx = float((c[-1, 0] - c[0, 0]) / span / max(h, 1.0)) if span > 0 else 0.0  # heights/s
+    vx = float((ground[-1, 0] - ground[0, 0]) / span / max(h, 1.0)) if span > 0 else 0.0  # heights/s
     return {"id": tr.tid, "frames": len(tr.rows), "median_height_px": h,
             "median_center_px": np.median(c, axis=0), "speed_heights_per_s": vx}
 

@@ -69,15 +69,15 @@ class MotionHook:
             raise ValueError(f"frames must come in order: expected row "
                              f"{len(self._steps)}, got {row}")
         if index % self.stride:
-            self._steps.append((np.nan, np.nan))
-            return
-        if repeated and self.stride == 1 and self.meter.steps:
-            self._steps.append((0.0, 0.0))  # the same picture as the frame before: no motion
-            return
-        self._steps.append(self.meter.update(rgb, person_boxes(tracker, row)))
+            step = (np.nan, np.nan)
+        elif repeated and self.stride == 1 and self.meter.steps:
+            step = (0.0, 0.0)  # the same picture as the frame before: no motion
+        else:
+            step = self.meter.update(rgb, person_boxes(tracker, row))
+        self._steps.append(step)
         note = getattr(tracker, "note_background", None)
         if note is not None:  # (over-the-ground directions for the athlete choice)
-            note(row, self._steps[-1])
+            note(row, step)
 
     @property
     def steps(self) -> np.ndarray:

@@ -192,15 +192,15 @@ class AthleteTracker:
     # -- public -------------------------------------------------------------------------
     def note_background(self, row: int, step) -> None:
         """The static background's displacement (px, (2,)) from the previous measured frame
-        to frame ``row`` (NaN: not measured there), from the pose pass's
-        :class:`posecheck.pose.motion_hook.MotionHook`: over-the-ground directions for the
-        ``auto`` rule (:meth:`background`)."""
+        to frame ``row`` (NaN: not measured there, counted as none), from the pose pass's
+        :class:`posecheck.pose.motion_hook.MotionHook` on every frame in order:
+        over-the-ground directions for the ``auto`` rule (:meth:`background`)."""
+        if row != len(self._background):
+            raise ValueError(f"background steps must come in order: expected row "
+                             f"{len(self._background)}, got {row}")
         step = np.asarray(step, dtype=np.float64)
         last = self._background[-1] if self._background else np.zeros(2)
-        while len(self._background) < row:  # (rows the hook did not see: no motion)
-            self._background.append(last)
-        if len(self._background) == row:
-            self._background.append(last + step if np.isfinite(step).all() else last)
+        self._background.append(last + step if np.isfinite(step).all() else last)
 
     def background(self) -> np.ndarray | None:
         """(rows so far, 2) px the background has moved since the first frame (NaN steps

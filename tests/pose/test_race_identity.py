@@ -130,6 +130,12 @@ def test_auto_reads_directions_over_the_ground():
     assert choose_track(tracks, "auto", background) is athlete
     # in picture coordinates alone the athlete seems to run back and is passed over
     assert choose_track(tracks, "auto") is not athlete
+    # the position rules stay in the picture: a runner in the second half only, standing
+    # at x 700 in it, is not the rightmost (over the ground it would be, 500 px further on)
+    late = Track(tid=4, center=np.zeros(2), size=100.0, last_row=0, last_time=0.0)
+    for k in range(50, 100):
+        late.add(k, k / 25, detection(650, 300, 100), 1.0)
+    assert choose_track([*tracks, late], "rightmost", background) is athlete
 
 
 def test_the_tallest_in_view_is_full_while_the_choice_is_open():
