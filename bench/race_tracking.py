@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--model", default="full")
     ap.add_argument("--seconds", type=float, default=20.0, help="race length if no CLIP")
+    ap.add_argument("--max-people", type=int, help="PoseConfig.max_people (default: its default)")
     ap.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
                     help="override a constant of posecheck.pose.MODULE for this run "
                          "(experiments, e.g. budget.CONTENDER=0.95)")
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> None:
         setattr(m, attr, eval(value, {}))  # a number or True / False
     from posecheck.config import PoseConfig
     from posecheck.pose import landmarker, parallel
+    from posecheck.pose import repair as repair_mod
     from posecheck.pose.tracking import AthleteTracker
     from posecheck.video.probe import probe
 
@@ -74,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     calls = {"video": 0, "image": 0, "repair": 0}
     stats: dict[str, int] = {}
     orig_detect, orig_close, orig_repair = (landmarker._Landmarker.detect, AthleteTracker.close,
-                                            landmarker.repair_track)
+                                            repair_mod.repair_track)
     in_repair = [False]
 
     def detect(self, rgb, ms):
@@ -85,6 +87,15 @@ def main(argv: list[str] | None = None) -> None:
         for k, v in self.stats.items():
             stats[k] = stats.get(k, 0) + v
         return orig_close(self)
+
+    from posecheck.pose.landmark_net import LandmarkNet
+
+    orig_run = LandmarkNet.run
+
+    def net_run(self, rgb, roi):  # the network over the repaired frames (net_track.NetRepair)
+        if in_repair[0]:
+            calls["repair"] += 1
+        return orig_run(self, rgb, roi)
 
     def repair(*a, **k):
         in_repair[0] = True
@@ -124,7 +135,7 @@ def main(argv: list[str] | None = None) -> None:
 
     landmarker._Landmarker.detect, AthleteTracker.close = detect, close
     landmarker._Landmarker.__init__, landmarker._Landmarker.close = lm_init, lm_close
-    landmarker.repair_track = repair
+    repair_mod.repair_track, LandmarkNet.run = repair, net_run
     rss0 = _rss_mb()
     sampler = threading.Thread(target=sample, daemon=True)
     load0 = os.getloadavg()[0]
@@ -132,11 +143,12 @@ def main(argv: list[str] | None = None) -> None:
     sampler.start()
     try:
         seq = parallel.estimate_video(args.clip, probe(args.clip),
-                                      PoseConfig(model=args.model, workers=args.workers))
+                                      PoseConfig(model=args.model, workers=args.workers,
+                                                 **({"max_people": args.max_people} if args.max_people else {})))
     finally:
         landmarker._Landmarker.detect, AthleteTracker.close = orig_detect, orig_close
         landmarker._Landmarker.__init__, landmarker._Landmarker.close = orig_init, orig_lm_close
-        landmarker.repair_track = orig_repair
+        repair_mod.repair_track, LandmarkNet.run = orig_repair, orig_run
         sampling.set()
         sampler.join()
     if args.timeline:

@@ -387,8 +387,8 @@ def estimate_sequence(
     athlete was not found). ``total`` (expected frame count, 0 if unknown) is only used for
     progress. ``notes``, if given, receives plain-language remarks (several people found,
     which one was analysed) for the analysis warnings. ``repair(track, file_indices)``:
-    fills the chosen track's light stretches (:func:`repair_track`). ``after_frame``: see
-    :func:`track_frames`. Several threads at once:
+    fills the chosen track's light stretches (:func:`posecheck.pose.repair.repair_track`).
+    ``after_frame``: see :func:`track_frames`. Several threads at once:
     :func:`posecheck.pose.parallel.estimate_video`.
     """
     from posecheck.config import PoseConfig
@@ -409,59 +409,6 @@ def estimate_sequence(
                                 background=accumulate(motion.steps))
 
 
-def repair_track(track, index, path: str | Path, info, cfg: PoseConfig,
-                 model_path: Path | None = None) -> int:
-    """Full landmarks for the frames where ``track`` (the chosen athlete) was followed while
-    it was a light track (:mod:`posecheck.pose.budget`: NaN landmarks): each such run of
-    rows is decoded again from ``path`` (file indices ``index[row]``, a few frames early so
-    the landmarker settles) and a VIDEO landmarker looks at the region of interest around
-    the track's known centre and height. Results off the track (as in tracking) are left
-    NaN. Returns the number of rows filled; ``track.dets`` is updated in place."""
-    from posecheck.pose.tracking import MAX_JUMP, ROI_MARGIN, pack, roi_for, to_detection
-    from posecheck.video.reader import iter_frames
-
-    dets = np.asarray(track.dets) if track.dets else np.zeros((0, N_LANDMARKS, 9))
-    gap = np.isnan(dets[:, 0, 0]) if len(dets) else np.zeros(0, bool)
-    if not gap.any():
-        return 0
-    if model_path is None:
-        from posecheck.pose.models import resolve_model
-
-        model_path = resolve_model(cfg.model, cfg.model_dir)
-    pos = np.flatnonzero(gap)
-    runs = np.split(pos, np.flatnonzero(np.diff(pos) > 1) + 1)
-    by_row = {int(r): k for k, r in enumerate(track.rows)}
-    filled = 0
-    for run in runs:
-        rows = [int(track.rows[k]) for k in run]
-        first, last = rows[0], rows[-1]
-        settle = [r for r in range(max(0, first - 5), first) if r in by_row]
-        want = {int(index[r]): r for r in settle + rows}
-        lm = _Landmarker(cfg, model_path, video=True, num_poses=1)
-        try:
-            last_ms = -1
-            with iter_frames(path, info=info, start=min(want), stop=max(want) + 1) as reader:
-                for idx, t, rgb in reader:
-                    r = want.get(int(idx))
-                    if r is None:
-                        continue
-                    k = by_row[r]
-                    c, size = np.asarray(track.centers[k]), float(track.heights[k])
-                    h_, w_ = rgb.shape[:2]
-                    x0, y0, w, h = roi_for(c, max(size, 1.0), w_, h_)
-                    last_ms = _timestamp_ms(t, last_ms)
-                    poses = lm.detect(np.ascontiguousarray(rgb[y0:y0 + h, x0:x0 + w]), last_ms)
-                    if not poses or not np.isnan(track.dets[k][0, 0]):
-                        continue
-                    d = to_detection(poses[0], x0, y0, w, h)
-                    if np.linalg.norm(d.center - c) <= MAX_JUMP * max(size, 1.0) * ROI_MARGIN / 2:
-                        track.dets[k] = pack(d)
-                        filled += 1
-        finally:
-            lm.close()
-    return filled
-
-
 def sequence_from_tracks(tracks: list, times: np.ndarray, size: tuple[int, int],
                          cfg: PoseConfig, notes: list[str] | None = None,
                          repeated: np.ndarray | None = None, repair=None,
@@ -470,8 +417,8 @@ def sequence_from_tracks(tracks: list, times: np.ndarray, size: tuple[int, int],
     ``cfg.athlete`` and return their :class:`PoseSequence` (NaN rows where not found;
     ``repeated``: (n,) bool, frames that repeat the picture before them; ``background``:
     (n, 2) the camera's motion, :attr:`PoseSequence.background`, set on the result and used
-    by the choice). ``repair``: called with the chosen track first (:func:`repair_track`
-    bound to the clip)."""
+    by the choice). ``repair``: called with the chosen track first
+    (:func:`posecheck.pose.repair.repair_track` bound to the clip)."""
     from posecheck.pose.tracking import unpack
     from posecheck.pose.choice import candidate_tracks, choose_track, people_in_order, person_note
     from posecheck.pose.landmark_net import follows_with_net

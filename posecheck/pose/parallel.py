@@ -285,7 +285,9 @@ def estimate_video(path: str | Path, info: VideoInfo, config: PoseConfig | None 
 
     def repair(track, index) -> None:  # the chosen athlete's light stretches, full path
         chosen.append(track)
-        pose.repair_track(track, index, path, info, cfg)
+        from posecheck.pose.repair import repair_track
+
+        repair_track(track, index, path, info, cfg)
 
     def single_stream() -> PoseSequence:
         from posecheck.pose.movenet_hook import CropHook

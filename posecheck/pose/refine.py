@@ -13,7 +13,7 @@ stitching; once the athlete is chosen, theirs are fused with their MediaPipe lan
 
 Frames where the chosen athlete has landmarks but no MoveNet keypoints — they were a light
 track there (:mod:`posecheck.pose.budget`; their landmarks were filled by
-:func:`posecheck.pose.landmarker.repair_track` or came from a light look), or the hook's crop
+:func:`posecheck.pose.repair.repair_track` or came from a light look), or the hook's crop
 was degenerate — are run here: only those frames are decoded again, in spans on worker
 threads (:func:`movenet_keypoints` with ``rows``), so nothing is lost when the tracker's bet
 on the athlete was wrong. A single-runner clip never needs it.
