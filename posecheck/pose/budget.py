@@ -31,7 +31,7 @@ is found (a newcomer starts light unless they lead). Nobody can know during the 
 will be chosen at its end, so the leader so far is a bet: if the track chosen at the end
 was light for a while, its landmarks there are NaN, and
 :func:`posecheck.pose.parallel.estimate_video` runs the full path again over those frames
-only (:func:`posecheck.pose.landmarker.repair_track`) - the same cost as having kept it
+only (:func:`posecheck.pose.repair.repair_track`) - the same cost as having kept it
 full, paid only when the bet was wrong.
 
 Periodic discovery (zoomed tiles, the other large cost) backs off while it finds nobody
@@ -73,6 +73,14 @@ EDGE_SEARCH = True       #: search the frame edge where someone left (posecheck.
 #: (off: measured on the 20-s race, it keeps the others alive, so a runner who leaves early
 #: can lead the score while the athlete's track is broken; see docs/speed.md)
 FOLLOW_LIGHT = False
+#: looks go through the landmark network first (posecheck.pose.net_track.net_look), the
+#: IMAGE landmarker only if the network's pose is not the track's person. Off: ~4 % less
+#: CPU on the race clips, but the athlete was analysed on 9 instead of 10 of 12 held-out
+#: runs (docs/speed.md, session 11)
+NET_LOOKS = False
+#: with every place taken, someone new this x taller than the shortest tracked (not the
+#: leader) takes that place (make_room)
+ROOM_TALLER = 1.15
 
 
 def full_track_ids(tracks: list[Track], rule: str, now_s: float,
@@ -103,6 +111,28 @@ def full_track_ids(tracks: list[Track], rule: str, now_s: float,
     return {t.tid for t in seen if t.active and (
         scores[id(t)] >= enter * best or (t.full and scores[id(t)] >= keep * best)
         or _height_now(t) >= tall)}
+
+
+def make_room(tracker: AthleteTracker, d: Detection) -> bool:
+    """All of the tracker's places (``max_people``) are taken and ``d`` is someone new: stop
+    the shortest tracked person (not the leader) if ``d`` is :data:`ROOM_TALLER` x taller
+    (median of their last 5 boxes). Under the ``auto`` rule the tallest are likelier the
+    athlete, while the places went to people in the order they were found: a chunk of a
+    race that started with three other runners in view never took the athlete, found a
+    second later (held-out clip k1, two workers: every frame analysed on another runner).
+    True if a place was made (other rules: never)."""
+    seen = [tr for tr in tracker.tracks if tr.active and tr.heights]
+    if tracker.rule != "auto" or len(seen) < 2:
+        return False
+    scores = auto_scores([tr for tr in tracker.tracks if tr.rows], tracker.background())
+    lead = max(seen, key=lambda tr: scores[id(tr)])
+    short = min((tr for tr in seen if tr is not lead), key=lambda tr: float(np.median(tr.heights[-5:])))
+    if d.height < ROOM_TALLER * float(np.median(short.heights[-5:])):
+        return False
+    short.active = False
+    tracker._drop_landmarker(short)
+    tracker.stats["made_room"] += 1
+    return True
 
 
 def _height_now(tr: Track) -> float:

@@ -187,7 +187,8 @@ class AthleteTracker:
                                     "landmarkers_created", "landmarkers_reused", "first_pose_checks",
                                     "light_calls", "crowded_calls", "reacquire_calls",
                                     "appearance_rejects", "rows_taken_back", "edge_tile_calls",
-                                    "net_calls", "net_misses", "net_rescues"), 0)
+                                    "net_calls", "net_misses", "net_rescues", "net_looks",
+                                    "made_room"), 0)
 
     # -- public -------------------------------------------------------------------------
     def note_background(self, row: int, step) -> None:
@@ -362,9 +363,18 @@ class AthleteTracker:
         """The IMAGE landmarker on the track's ROI; the pose nearest the prediction that may
         be the track's person (:func:`identity.pick`: colour, appearance) continues it."""
         pred = tr.predict(row)
+        cands = net_track.net_look(self, tr, row, t, img, pred, crowd)  # (the network first: cheaper)
+        if cands and self._pick_look(tr, row, t, img, pred, cands, crowd):
+            return True
         x0, y0, w, h = roi_for(pred, budget.LOOK_MARGIN * tr.size, self.iw, self.ih)
         poses = self._image_landmarker().detect(np.ascontiguousarray(img[y0:y0 + h, x0:x0 + w]), 0)
-        cands = [to_detection(p, x0, y0, w, h, self.scale) for p in poses]
+        return self._pick_look(tr, row, t, img, pred,
+                               [to_detection(p, x0, y0, w, h, self.scale) for p in poses], crowd)
+
+    def _pick_look(self, tr: Track, row: int, t: float, img: np.ndarray, pred: np.ndarray,
+                   cands: list[Detection], crowd: bool) -> bool:
+        """The pose of ``cands`` (a look's results on frame ``row``) that continues ``tr``
+        (:func:`identity.pick`), recorded on the track; False if none may."""
         cols = [identity.torso_colour(img, c.xy * self.scale) for c in cands]
         hists = [identity.body_histograms(img, c.xy * self.scale) for c in cands]
         k = identity.pick(cands, pred / self.scale, tr.size / self.scale, tr.colour, cols,
@@ -485,7 +495,7 @@ class AthleteTracker:
                 best, best_off = tr, off
         new = best is None
         if new:
-            if sum(tr.active for tr in self.tracks) >= self.max_people:
+            if sum(tr.active for tr in self.tracks) >= self.max_people and not budget.make_room(self, d):
                 self.others_seen = True  # someone not tracked
                 return None
             best = Track(tid=len(self.tracks), center=c, size=s, last_row=row, last_time=t)

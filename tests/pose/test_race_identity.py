@@ -154,3 +154,33 @@ def test_the_tallest_in_view_is_full_while_the_choice_is_open():
     early2 = _moving(0, 100, 4.0, n=100, h=100)     # once the leader is settled: scores decide
     assert budget.settled([early2, late, small])
     assert budget.full_track_ids([early2, late, small], "auto", 4.0) == {0}
+
+
+def test_a_full_house_makes_room_for_someone_taller_not_for_someone_shorter():
+    """Every place taken (``max_people`` 3): someone new 1.15x taller than the shortest
+    tracked person takes their place (the leader by score keeps theirs); someone not that
+    much taller is refused, as under any rule but ``auto``."""
+    from posecheck.pose import budget
+
+    def house(rule="auto"):
+        tracker = AthleteTracker((W, H), lambda: None, lambda: None, max_people=3, search=False,
+                                 rule=rule)
+        lead = _moving(0, 100, 4.0, n=60, h=80)      # tracked longest: the leader, though short
+        mid, short = _moving(1, 400, 4.0, n=20, h=100), _moving(2, 700, 4.0, n=20, h=90)
+        for tr in (lead, mid, short):
+            tr.active = True
+        tracker.tracks = [lead, mid, short]
+        return tracker, lead, mid, short
+
+    tracker, lead, mid, short = house()
+    assert tracker._adopt(detection(1000, 300, 100), 60, 2.4) is None   # 100 < 1.15 x 90
+    assert lead.active and mid.active and short.active
+    got = tracker._adopt(detection(1000, 300, 110), 60, 2.4)            # 110 >= 1.15 x 90
+    assert got is not None and got.tid == 3 and got.active
+    assert not short.active and lead.active and mid.active
+    assert tracker.stats["made_room"] == 1
+    # taller than the leader's 80 as well: still not the leader's place
+    tracker, lead, mid, short = house()
+    assert budget.make_room(tracker, detection(1000, 300, 200)) and lead.active and not short.active
+    tracker, *_ = house("largest")                                      # other rules: refused
+    assert tracker._adopt(detection(1000, 300, 200), 60, 2.4) is None
