@@ -27,7 +27,9 @@ analysed, so :class:`posecheck.pose.tracking.AthleteTracker` keeps two kinds of 
   without a result.
 
 Whether someone is full is reviewed every :data:`REVIEW_EVERY` frames and whenever someone
-is found (a newcomer starts light unless they lead). Nobody can know during the clip who
+is found (a newcomer starts light unless they lead). At most ``max_people`` are tracked;
+with every place taken, someone new and clearly taller than the shortest tracked person
+(not the leader) takes that place (:func:`make_room`). Nobody can know during the clip who
 will be chosen at its end, so the leader so far is a bet: if the track chosen at the end
 was light for a while, its landmarks there are NaN, and
 :func:`posecheck.pose.parallel.estimate_video` runs the full path again over those frames

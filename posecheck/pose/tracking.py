@@ -360,7 +360,8 @@ class AthleteTracker:
         return False
 
     def _look(self, tr: Track, row: int, t: float, img: np.ndarray, crowd: bool = False) -> bool:
-        """The IMAGE landmarker on the track's ROI; the pose nearest the prediction that may
+        """The IMAGE landmarker on the track's ROI (with :data:`budget.NET_LOOKS`, the landmark
+        network first: :func:`net_track.net_look`); the pose nearest the prediction that may
         be the track's person (:func:`identity.pick`: colour, appearance) continues it."""
         pred = tr.predict(row)
         cands = net_track.net_look(self, tr, row, t, img, pred, crowd)  # (the network first: cheaper)
