@@ -50,6 +50,41 @@ def label_baseline(joint_y: int, above: bool, text_h: int, base: int) -> int:
     return joint_y - base - 3 if above else joint_y + text_h + 5
 
 
+def label_places(labels: list[tuple[str, tuple[int, int], bool]], font_scale: float, gap: int,
+                 direction: int) -> list[tuple[int, int, int]]:
+    """Where the joints' angle labels go: ``labels`` = (text, joint (x, y) px, left leg?);
+    returns (x, baseline y, text width) px each, in order. Each label sits behind the runner
+    (``direction`` +1: running right), ``gap`` px from its joint, the left leg's just above
+    it and the right leg's just below (:func:`label_baseline`). When two of them would
+    overlap (a small athlete: the knee is less than two labels below the hip), they are
+    stacked in one column behind the runner instead, in the given order, centred on the
+    joints' mean height (each keeps its line to its joint)."""
+    thick = max(1, int(round(font_scale * 2)))
+    sizes = [cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thick) for t, _p, _l in labels]
+    places = []
+    for (_t, (jx, jy), left), ((tw, th), base) in zip(labels, sizes):
+        x = jx - gap - tw if direction > 0 else jx + gap
+        places.append((x, label_baseline(jy, above=left, text_h=th, base=base), tw))
+
+    def box(k: int) -> tuple[int, int, int, int]:
+        x, y, tw = places[k]
+        (_tw, th), base = sizes[k]
+        return x - 3, y - th - 4, x + tw + 3, y + base + 2
+
+    def overlap(a, b) -> bool:
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    boxes = [box(k) for k in range(len(places))]
+    if not any(overlap(boxes[i], boxes[j]) for i in range(len(boxes)) for j in range(i)):
+        return places
+    row = max(th + base + 8 for (_tw, th), base in sizes)
+    edge = (min(jx for _t, (jx, _jy), _l in labels) - gap if direction > 0
+            else max(jx for _t, (jx, _jy), _l in labels) + gap)
+    top = int(np.mean([jy for _t, (_jx, jy), _l in labels])) - row * (len(labels) - 1) // 2
+    return [((edge - tw) if direction > 0 else edge, top + k * row, tw)
+            for k, ((tw, _th), _base) in enumerate(sizes)]
+
+
 def value_fmt(value: float, signed: bool) -> str:
     """Angle label text: whole degrees, with an explicit sign for signed angles."""
     return f"{value:+.0f}°".replace("°", "") if signed else f"{value:.0f}"
@@ -92,23 +127,21 @@ def draw_overlay(
                 cv2.circle(img, (int(pts[i, 0]), int(pts[i, 1])), radius, (255, 255, 255), 1, cv2.LINE_AA)
         gap = int(round(22 * scale))
         font_scale = scale * 0.75
+        labels = []
         for j, side in enumerate(("left", "right")):
             colour = LEFT_RGB if side == "left" else RIGHT_RGB
             for joint, value, text in (
-                (f"{side}_knee", knee_flexion[j], f"{side[0].upper()} knee {value_fmt(knee_flexion[j], False)}"),
                 (f"{side}_hip", hip_flexion[j], f"{side[0].upper()} hip {value_fmt(hip_flexion[j], True)}"),
+                (f"{side}_knee", knee_flexion[j], f"{side[0].upper()} knee {value_fmt(knee_flexion[j], False)}"),
             ):
                 p = xy[L[joint]]
-                if not (np.isfinite(value) and np.all(np.isfinite(p))):
-                    continue
-                (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale,
-                                                 max(1, int(round(font_scale * 2))))
-                # behind the runner, so the label does not cover the swinging leg in front
-                x = int(p[0]) - gap - tw if direction > 0 else int(p[0]) + gap
-                y = label_baseline(int(p[1]), above=side == "left", text_h=th, base=base)
-                anchor = (x + tw + 2, y - 4) if direction > 0 else (x - 2, y - 4)
-                cv2.line(img, (int(p[0]), int(p[1])), anchor, colour, 1, cv2.LINE_AA)
-                _label(img, text, (x, y), font_scale, colour)
+                if np.isfinite(value) and np.all(np.isfinite(p)):
+                    labels.append((text, (int(p[0]), int(p[1])), side == "left", colour))
+        for (text, p, _left, colour), (x, y, tw) in zip(labels, label_places(
+                [(t, p, left) for t, p, left, _c in labels], font_scale, gap, direction)):
+            anchor = (x + tw + 2, y - 4) if direction > 0 else (x - 2, y - 4)
+            cv2.line(img, p, anchor, colour, 1, cv2.LINE_AA)
+            _label(img, text, (x, y), font_scale, colour)
     _label(img, f"t = {time_s:6.3f} s   frame {frame_index}", (10, int(40 * scale)), scale, CENTRE_RGB)
     return img
 

@@ -133,3 +133,50 @@ def test_left_and_right_angle_labels_of_coinciding_joints_do_not_overlap():
         right_box = (y_right - th - 4, y_right + base + 2)
         assert left_box[1] < 400 < right_box[0]
         assert right_box[0] - left_box[1] <= 4  # still next to the joint
+
+
+def _boxes(places, labels, font_scale):
+    import cv2
+
+    out = []
+    for (x, y, tw), (text, _p, _l) in zip(places, labels):
+        (_tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale,
+                                          max(1, int(round(font_scale * 2))))
+        out.append((x - 3, y - th - 4, x + tw + 3, y + base + 2))  # as annotate._label draws it
+    return out
+
+
+def test_angle_labels_of_a_small_athlete_are_stacked_behind_them_without_overlapping():
+    """A runner 120 px tall in a race clip: the knee is ~30 px below the hip, so the labels
+    placed beside their joints would overlap (they did, unreadably, on a rendered race);
+    they are stacked in a column behind the runner. A large runner keeps the placement
+    beside each joint."""
+    from posecheck.report.annotate import label_baseline, label_places
+
+    import cv2
+
+    font_scale, gap = 0.45, 10
+    small = [("L hip +85", (500, 300), True), ("L knee 40", (510, 330), True),
+             ("R hip -29", (498, 301), False), ("R knee 112", (488, 333), False)]
+    beside = []  # each label beside its own joint, as for a large runner: they collide
+    for text, (jx, jy), left in small:
+        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, 1)
+        beside.append((jx - gap - tw, label_baseline(jy, above=left, text_h=th, base=base), tw))
+    b0 = _boxes(beside, small, font_scale)
+    assert any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+               for i, a in enumerate(b0) for b in b0[:i])
+    for direction in (1, -1):
+        places = label_places(small, font_scale, gap, direction)
+        boxes = _boxes(places, small, font_scale)
+        assert not any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+                       for i, a in enumerate(boxes) for b in boxes[:i])
+        if direction > 0:   # behind the runner: left of every joint when running right
+            assert all(b[2] <= 488 for b in boxes)
+        else:
+            assert all(b[0] >= 510 for b in boxes)
+        assert [p[1] for p in places] == sorted(p[1] for p in places)  # in the given order
+    big = [("L hip +85", (500, 300), True), ("L knee 40", (540, 520), True),
+           ("R hip -29", (498, 301), False), ("R knee 112", (470, 525), False)]
+    for (text, (jx, jy), left), (x, y, tw) in zip(big, label_places(big, font_scale, gap, 1)):
+        (w, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, 1)
+        assert (x, y) == (jx - gap - tw, label_baseline(jy, above=left, text_h=th, base=base))
