@@ -67,13 +67,13 @@ def net_rescue(tracker, tr, row: int, t: float, img: np.ndarray, pred: np.ndarra
                    key="net_rescues")
 
 
-def net_look(tracker, tr, row: int, t: float, img: np.ndarray, pred: np.ndarray, crowd: bool) -> list:
+def net_look(tracker, tr, row: int, t: float, img: np.ndarray, pred: np.ndarray) -> list:
     """A light track's look on frame ``row`` through the network, ~8 instead of ~25-30 CPU
     ms of the IMAGE landmarker on its region: seeded from the track's last pose moved to its
     prediction ``pred`` (inference px), not kept. Returns ``[Detection]`` if the network
     found a plausible pose there that is not on another tracked person's box (IoU >
     :data:`SOMEONE_ELSE`), else ``[]``; the caller picks by colour and appearance as for
-    the IMAGE landmarker's poses, and looks with it if that fails (``crowd``: unused here).
+    the IMAGE landmarker's poses, and looks with it if that fails.
     Nothing for a full track: its picks among people near it stay with MediaPipe (through
     the network too, the athlete was analysed on 24 instead of 26 of 28 tuning runs)."""
     if tracker.net is None or tr.last_det is None or not budget.NET_LOOKS or tr.full:

@@ -364,7 +364,7 @@ class AthleteTracker:
         network first: :func:`net_track.net_look`); the pose nearest the prediction that may
         be the track's person (:func:`identity.pick`: colour, appearance) continues it."""
         pred = tr.predict(row)
-        cands = net_track.net_look(self, tr, row, t, img, pred, crowd)  # (the network first: cheaper)
+        cands = net_track.net_look(self, tr, row, t, img, pred)  # (the network first: cheaper)
         if cands and self._pick_look(tr, row, t, img, pred, cands, crowd):
             return True
         x0, y0, w, h = roi_for(pred, budget.LOOK_MARGIN * tr.size, self.iw, self.ih)

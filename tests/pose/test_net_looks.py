@@ -89,8 +89,8 @@ def test_a_network_pose_that_is_not_the_person_falls_back_to_mediapipe(monkeypat
     not taken: the IMAGE landmarker looks, and the track continues on its person."""
     orig = net_track.net_look
 
-    def elsewhere(tracker, tr, row, t, img, pred, crowd):
-        out = orig(tracker, tr, row, t, img, pred, crowd)
+    def elsewhere(tracker, tr, row, t, img, pred):
+        out = orig(tracker, tr, row, t, img, pred)
         shift = np.array([3.0 * tr.heights[-1], 0.0])
         return [Detection(xy=d.xy + shift, z=d.z, visibility=d.visibility, presence=d.presence,
                           world=d.world) for d in out]
@@ -115,9 +115,9 @@ def test_a_network_pose_on_another_tracked_person_is_dropped(monkeypatch):
     with iter_frames(CLIP, start=FULL_ROWS, stop=FULL_ROWS + 1) as reader:
         _idx, t, rgb = next(iter(reader))
     pred = tr.predict(FULL_ROWS)
-    assert net_track.net_look(tracker, tr, FULL_ROWS, t, rgb, pred, False)  # alone: found
+    assert net_track.net_look(tracker, tr, FULL_ROWS, t, rgb, pred)  # alone: found
     tracker.tracks.append(other)
-    assert net_track.net_look(tracker, tr, FULL_ROWS, t, rgb, pred, False) == []
+    assert net_track.net_look(tracker, tr, FULL_ROWS, t, rgb, pred) == []
 
 
 def test_no_look_through_the_network_when_switched_off_or_without_one(monkeypatch):
@@ -125,11 +125,11 @@ def test_no_look_through_the_network_when_switched_off_or_without_one(monkeypatc
     with iter_frames(CLIP, start=FULL_ROWS, stop=FULL_ROWS + 1) as reader:
         _idx, t, rgb = next(iter(reader))
     pred = tr.predict(FULL_ROWS)
-    assert net_track.net_look(tracker, tr, FULL_ROWS, t, rgb, pred, False)
+    assert net_track.net_look(tracker, tr, FULL_ROWS, t, rgb, pred)
     monkeypatch.setattr(budget, "NET_LOOKS", False)
-    assert net_track.net_look(tracker, tr, FULL_ROWS, t, rgb, pred, False) == []
+    assert net_track.net_look(tracker, tr, FULL_ROWS, t, rgb, pred) == []
     monkeypatch.setattr(budget, "NET_LOOKS", True)
     tr.full = True  # a full track is followed, not looked at through here
-    assert net_track.net_look(tracker, tr, FULL_ROWS, t, rgb, pred, False) == []
+    assert net_track.net_look(tracker, tr, FULL_ROWS, t, rgb, pred) == []
     tr.full, tracker.net = False, None
-    assert net_track.net_look(tracker, tr, FULL_ROWS, t, rgb, pred, False) == []
+    assert net_track.net_look(tracker, tr, FULL_ROWS, t, rgb, pred) == []
