@@ -142,9 +142,9 @@ def main(argv: list[str] | None = None) -> None:
     c0, t0 = time.process_time(), time.perf_counter()
     sampler.start()
     try:
+        people = {"max_people": args.max_people} if args.max_people else {}
         seq = parallel.estimate_video(args.clip, probe(args.clip),
-                                      PoseConfig(model=args.model, workers=args.workers,
-                                                 **({"max_people": args.max_people} if args.max_people else {})))
+                                      PoseConfig(model=args.model, workers=args.workers, **people))
     finally:
         landmarker._Landmarker.detect, AthleteTracker.close = orig_detect, orig_close
         landmarker._Landmarker.__init__, landmarker._Landmarker.close = orig_init, orig_lm_close

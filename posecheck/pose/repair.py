@@ -92,9 +92,10 @@ def repair_track(track, index, path: str | Path, info, cfg: PoseConfig,
 
 
 class NetRepair:
-    """The network over a chosen track's light stretches again (:func:`repair_track`), instead of a MediaPipe VIDEO
-    landmarker: the same network as the track's other frames (unsmoothed landmarks,
-    :attr:`posecheck.types.PoseSequence.smoothed`) at about half the cost a frame.
+    """The network over a chosen track's light stretches again (:func:`repair_track`),
+    instead of a MediaPipe VIDEO landmarker: the same network as the track's other frames
+    (unsmoothed landmarks, :attr:`posecheck.types.PoseSequence.smoothed`) at about half the
+    cost a frame.
 
     Feed the track's rows in order with :meth:`fill` (full-frame RGB). A row that has
     landmarks seeds the next; a light row gets the network's pose seeded from the last
